@@ -1,0 +1,77 @@
+package io.github.tinyllama.checkpoint;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A parsed {@code model.safetensors.index.json}: which shard file holds each tensor.
+ *
+ * @param file the index file
+ * @param metadata its {@code metadata} object, values as strings (numbers such as
+ *     {@code total_size} are given in their JSON spelling)
+ * @param weightMap tensor name to shard path, in index order; every path lies in the index's directory
+ */
+record ShardIndex(Path file, Map<String, String> metadata, Map<String, Path> weightMap) {
+
+    static ShardIndex read(Path file) throws IOException {
+        JsonElement root;
+        try (Reader in = Files.newBufferedReader(file)) {
+            JsonReader reader = new JsonReader(in);
+            reader.setStrictness(Strictness.STRICT);
+            root = JsonParser.parseReader(reader);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new CheckpointFormatException(file + ": index is not valid JSON: " + e.getMessage(), e);
+        } catch (CharacterCodingException e) {
+            throw new CheckpointFormatException(file + ": index is not valid UTF-8", e);
+        }
+        if (!root.isJsonObject()) {
+            throw new CheckpointFormatException(file + ": index is not a JSON object");
+        }
+        JsonElement weights = root.getAsJsonObject().get("weight_map");
+        if (weights == null || !weights.isJsonObject()) {
+            throw new CheckpointFormatException(file + ": index has no \"weight_map\" object");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        Map<String, Path> weightMap = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : weights.getAsJsonObject().entrySet()) {
+            JsonElement v = e.getValue();
+            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+                throw new CheckpointFormatException(file + ": weight_map entry for tensor \"" + e.getKey()
+                        + "\" is not a file name");
+            }
+            Path shard = dir.resolve(v.getAsString()).normalize();
+            // A shard must be a sibling of the index; anything else is a corrupt or hostile index.
+            if (!dir.equals(shard.getParent())) {
+                throw new CheckpointFormatException(file + ": weight_map entry for tensor \"" + e.getKey()
+                        + "\" names \"" + v.getAsString() + "\", which is not a file in " + dir);
+            }
+            weightMap.put(e.getKey(), shard);
+        }
+        return new ShardIndex(file, metadataOf(root.getAsJsonObject()),
+                Collections.unmodifiableMap(weightMap));
+    }
+
+    private static Map<String, String> metadataOf(JsonObject root) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        JsonElement m = root.get("metadata");
+        if (m != null && m.isJsonObject()) {
+            for (Map.Entry<String, JsonElement> e : m.getAsJsonObject().entrySet()) {
+                JsonElement v = e.getValue();
+                metadata.put(e.getKey(), v.isJsonPrimitive() ? v.getAsString() : v.toString());
+            }
+        }
+        return Collections.unmodifiableMap(metadata);
+    }
+}
