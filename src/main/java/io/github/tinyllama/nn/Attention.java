@@ -1,0 +1,97 @@
+package io.github.tinyllama.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import io.github.tinyllama.config.LlamaConfig;
+
+/**
+ * Causal self-attention with grouped key/value heads: query head {@code h} reads key/value head
+ * {@code h / (heads / kvHeads)}, as HF's {@code repeat_kv} arranges it.
+ *
+ * <p>Instead of repeating keys and values per query head, the queries of one group are stacked
+ * along the sequence axis ({@code [B, kvHeads, group * T, d]}), so each key/value head is read
+ * once per step: the decode step stays a plain batched matrix product without copies.
+ */
+public final class Attention extends LlamaBlock {
+
+    private final Parameter qProj;
+    private final Parameter kProj;
+    private final Parameter vProj;
+    private final Parameter oProj;
+    private final int heads;
+    private final int kvHeads;
+    private final int headSize;
+    private final float scale;
+
+    Attention(LlamaConfig config) {
+        heads = config.numHeads();
+        kvHeads = config.numKvHeads();
+        headSize = config.headSize();
+        scale = (float) (1.0 / Math.sqrt(headSize));
+        int hidden = config.hiddenSize();
+        qProj = weight("q_proj.weight", Parameter.Type.WEIGHT, new Shape((long) heads * headSize, hidden));
+        kProj = weight("k_proj.weight", Parameter.Type.WEIGHT, new Shape((long) kvHeads * headSize, hidden));
+        vProj = weight("v_proj.weight", Parameter.Type.WEIGHT, new Shape((long) kvHeads * headSize, hidden));
+        oProj = weight("o_proj.weight", Parameter.Type.WEIGHT, new Shape(hidden, (long) heads * headSize));
+    }
+
+    /**
+     * Attends from the {@code T} new positions of {@code x} ({@code [B, T, hidden]}) to every
+     * earlier position.
+     *
+     * @param layer this layer's index in the cache
+     * @param cache earlier keys and values, updated in place; {@code null} to attend within {@code x} only
+     * @param start position of the first new token
+     * @param mask additive causal mask {@code [T, start + T]}, or {@code null} when a single token needs none
+     */
+    NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, KvCache cache, int layer,
+            long start, NDArray mask, boolean training) {
+        Shape shape = x.getShape();
+        long batch = shape.get(0);
+        long length = shape.get(1);
+        NDArray q = heads(Projection.apply(x, value(ps, qProj, x, training)), heads);
+        NDArray k = heads(Projection.apply(x, value(ps, kProj, x, training)), kvHeads);
+        NDArray v = heads(Projection.apply(x, value(ps, vProj, x, training)), kvHeads);
+        q = rope.apply(q, start);
+        k = rope.apply(k, start);
+        if (cache != null) {
+            NDArray[] all = cache.append(layer, k, v);
+            k = all[0];
+            v = all[1];
+        }
+        long group = heads / kvHeads;
+        long keysLength = k.getShape().get(2);
+        NDArray groupedQ = q.reshape(batch, kvHeads, group * length, headSize);
+        NDArray scores = groupedQ.matMul(k.swapAxes(2, 3)).mul(scale);
+        if (mask != null) {
+            scores = scores.reshape(batch, kvHeads, group, length, keysLength).add(mask)
+                    .reshape(batch, kvHeads, group * length, keysLength);
+        }
+        NDArray context = scores.softmax(-1).matMul(v)
+                .reshape(batch, heads, length, headSize)
+                .transpose(0, 2, 1, 3)
+                .reshape(batch, length, (long) heads * headSize);
+        return Projection.apply(context, value(ps, oProj, x, training));
+    }
+
+    /** {@code [B, T, n * d]} to {@code [B, n, T, d]}. */
+    private NDArray heads(NDArray projected, int count) {
+        Shape s = projected.getShape();
+        return projected.reshape(s.get(0), s.get(1), count, headSize).transpose(0, 2, 1, 3);
+    }
+
+    private static NDArray value(ParameterStore ps, Parameter p, NDArray x, boolean training) {
+        return ps.getValue(p, x.getDevice(), training);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException("Attention runs inside LlamaModel, which supplies positions and masks");
+    }
+}

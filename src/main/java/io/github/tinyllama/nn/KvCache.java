@@ -1,0 +1,101 @@
+package io.github.tinyllama.nn;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import io.github.tinyllama.config.LlamaConfig;
+
+/**
+ * Keys and values of the tokens a sequence has seen so far, one preallocated buffer per layer.
+ *
+ * <p>Preallocating to the full capacity lets each step write its new rows in place instead of
+ * concatenating (and reallocating) a growing tensor per layer per token. The cache is a value the
+ * caller owns and passes to {@link LlamaModel#forward}: one set of weights can serve many caches.
+ */
+public final class KvCache implements AutoCloseable {
+
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private final int capacity;
+    private int length;
+
+    /**
+     * Allocates an empty cache.
+     *
+     * @param config the model's configuration
+     * @param batchSize number of sequences decoded together
+     * @param capacity the most tokens the cache will hold
+     * @param device where the cache lives (the model's device)
+     */
+    public KvCache(LlamaConfig config, int batchSize, int capacity, Device device) {
+        this.manager = NDManager.newBaseManager(device);
+        this.capacity = capacity;
+        Shape shape = new Shape(batchSize, config.numKvHeads(), capacity, config.headSize());
+        keys = new NDArray[config.numLayers()];
+        values = new NDArray[config.numLayers()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = manager.zeros(shape, DataType.FLOAT32);
+            values[i] = manager.zeros(shape, DataType.FLOAT32);
+            // The cache outlives any NDScope the caller may have open around its creation.
+            NDScope.unregister(keys[i], values[i]);
+        }
+    }
+
+    /** Number of tokens cached so far; the position of the next token. */
+    public int length() {
+        return length;
+    }
+
+    /** The most tokens this cache can hold. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Forgets every token after the first {@code newLength}, so a conversation can rewind. */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a cache of " + length + " tokens to " + newLength);
+        }
+        length = newLength;
+    }
+
+    /** Checks that {@code count} more tokens fit. */
+    void ensureRoom(long count) {
+        if (length + count > capacity) {
+            throw new IllegalStateException("KV cache full: " + length + " cached + " + count
+                    + " new tokens exceed its capacity of " + capacity);
+        }
+    }
+
+    /** Writes this step's keys and values of one layer and returns all cached ones, up to and including them. */
+    NDArray[] append(int layer, NDArray k, NDArray v) {
+        long count = k.getShape().get(2);
+        NDIndex fresh = new NDIndex(":, :, {}:{}", length, length + count);
+        keys[layer].set(fresh, k.toType(DataType.FLOAT32, false));
+        values[layer].set(fresh, v.toType(DataType.FLOAT32, false));
+        NDIndex seen = new NDIndex(":, :, :{}", length + count);
+        return new NDArray[] {viewFor(k, keys[layer].get(seen)), viewFor(k, values[layer].get(seen))};
+    }
+
+    /** Hands a view of the cache to the caller's manager, so it is freed with the step that made it. */
+    private static NDArray viewFor(NDArray owner, NDArray view) {
+        view.attach(owner.getManager());
+        return view;
+    }
+
+    /** Records that the last forward pass added {@code count} tokens to every layer. */
+    void advance(long count) {
+        length += (int) count;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,79 @@
+package io.github.tinyllama.nn;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A block whose parameters carry their Hugging Face names and their shapes, known from the config
+ * before any weights exist.
+ *
+ * <p>Parameters are built without a shape so that weights read from a checkpoint can be set
+ * directly; the declared shape is applied only when the block is initialised for training from
+ * scratch, and is what checkpoint loading checks tensors against.
+ */
+abstract class LlamaBlock extends AbstractBlock {
+
+    private final Map<String, Parameter> byHfName = new LinkedHashMap<>();
+    private final Map<Parameter, Shape> declaredShapes = new LinkedHashMap<>();
+    private final Map<String, LlamaBlock> namedChildren = new LinkedHashMap<>();
+
+    /** Declares a weight under its Hugging Face name relative to this block. */
+    protected final Parameter weight(String hfName, Parameter.Type type, Shape shape) {
+        Parameter p = addParameter(Parameter.builder().setName(hfName).setType(type).build());
+        byHfName.put(hfName, p);
+        declaredShapes.put(p, shape);
+        return p;
+    }
+
+    /** Adds a child whose weights live under {@code hfPrefix + "."} in Hugging Face names. */
+    protected final <B extends LlamaBlock> B child(String hfPrefix, B block) {
+        namedChildren.put(hfPrefix, addChildBlock(hfPrefix, block));
+        return block;
+    }
+
+    /** Every weight of this block and its children, by full Hugging Face name, in model order. */
+    final Map<String, Parameter> parametersByHfName() {
+        Map<String, Parameter> all = new LinkedHashMap<>(byHfName);
+        namedChildren.forEach((prefix, block) ->
+                block.parametersByHfName().forEach((name, p) -> all.put(prefix + "." + name, p)));
+        return all;
+    }
+
+    /** The shape each parameter must have, by full Hugging Face name. */
+    final Map<String, Shape> shapesByHfName() {
+        Map<String, Shape> all = new LinkedHashMap<>();
+        byHfName.forEach((name, p) -> all.put(name, declaredShapes.get(p)));
+        namedChildren.forEach((prefix, block) ->
+                block.shapesByHfName().forEach((name, s) -> all.put(prefix + "." + name, s)));
+        return all;
+    }
+
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        declaredShapes.forEach((p, shape) -> {
+            if (!p.isInitialized() && p.getShape() == null) {
+                p.setShape(shape);
+            }
+        });
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (Pair<String, Block> child : getChildren()) {
+            child.getValue().initialize(manager, dataType, inputShapes);
+        }
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+}

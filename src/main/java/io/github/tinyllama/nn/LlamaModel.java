@@ -1,0 +1,163 @@
+package io.github.tinyllama.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+
+import io.github.tinyllama.config.LlamaConfig;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Llama-architecture causal language model ({@code LlamaForCausalLM}) as a DJL block.
+ *
+ * <p>Input: token ids {@code [B, T]} (int64). Output: logits {@code [B, T, vocab]} (float32).
+ * Parameters carry Hugging Face's tensor names ({@link #parametersByName()}), the one table every
+ * checkpoint reader and writer goes through.
+ *
+ * <p>For decoding, {@link #forward(ParameterStore, NDArray, KvCache, boolean, boolean)} takes a
+ * {@link KvCache} owned by the caller, so the block itself holds no per-sequence state.
+ */
+public final class LlamaModel extends LlamaBlock {
+
+    private final LlamaConfig config;
+    private final Parameter embedTokens;
+    private final List<DecoderLayer> layers = new ArrayList<>();
+    private final RmsNorm norm;
+    private final Parameter lmHead;
+    private RotaryEmbedding rope;
+
+    /**
+     * Creates an uninitialised model; load weights with {@link WeightLoader} or initialise it for training.
+     *
+     * @param config the architecture
+     */
+    public LlamaModel(LlamaConfig config) {
+        this.config = config;
+        ModelSection model = child("model", new ModelSection());
+        embedTokens = model.embedTokens;
+        norm = model.norm;
+        layers.addAll(model.layers);
+        lmHead = config.tieWordEmbeddings()
+                ? null
+                : weight("lm_head.weight", Parameter.Type.WEIGHT, new Shape(config.vocabSize(), config.hiddenSize()));
+        // Llama's usual initialisation; only used when training from scratch.
+        setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
+    }
+
+    /** The architecture this model was built for. */
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** Every parameter by its Hugging Face tensor name (for example {@code model.layers.0.mlp.up_proj.weight}). */
+    public Map<String, Parameter> parametersByName() {
+        return Collections.unmodifiableMap(parametersByHfName());
+    }
+
+    /** The shape each named parameter must have. */
+    public Map<String, Shape> shapesByName() {
+        return Collections.unmodifiableMap(shapesByHfName());
+    }
+
+    /**
+     * Runs the model on new tokens.
+     *
+     * @param ps where parameter values come from (and are synchronised for training)
+     * @param ids {@code [B, T]} token ids (int64)
+     * @param cache keys and values of earlier tokens, extended in place; {@code null} to process {@code ids} alone
+     * @param lastOnly compute logits for the last position only (decoding needs no more)
+     * @param training whether gradients will flow
+     * @return logits {@code [B, T, vocab]}, or {@code [B, 1, vocab]} when {@code lastOnly}
+     */
+    public NDArray forward(ParameterStore ps, NDArray ids, KvCache cache, boolean lastOnly, boolean training) {
+        long length = ids.getShape().get(1);
+        long start = cache == null ? 0 : cache.length();
+        if (start + length > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + (start + length)
+                    + " tokens exceeds the model's context of " + config.maxPositions());
+        }
+        if (cache != null) {
+            cache.ensureRoom(length);
+        }
+        NDArray weight = ps.getValue(embedTokens, ids.getDevice(), training);
+        NDArray h = Embedding.embedding(ids, weight, SparseFormat.DENSE).singletonOrThrow()
+                .toType(DataType.FLOAT32, false);
+        NDArray mask = length > 1 ? causalMask(ids.getManager(), start, length) : null;
+        RotaryEmbedding rotary = rotary(weight.getManager());
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(ps, h, rotary, cache, i, start, mask, training);
+        }
+        if (cache != null) {
+            cache.advance(length);
+        }
+        if (lastOnly) {
+            h = h.get(":, -1:, :");
+        }
+        h = norm.forward(ps, h, training);
+        NDArray head = lmHead == null ? weight : ps.getValue(lmHead, h.getDevice(), training);
+        return Projection.apply(h, head);
+    }
+
+    /** {@code [T, start + T]}: 0 where query {@code i} may see key {@code j} ({@code j <= start + i}), else -inf. */
+    private static NDArray causalMask(NDManager manager, long start, long length) {
+        NDArray queries = manager.arange(start, start + length).expandDims(1);
+        NDArray keys = manager.arange(0, start + length).expandDims(0);
+        NDArray future = keys.gt(queries);
+        Shape shape = future.getShape();
+        return NDArrays.where(future, manager.full(shape, Float.NEGATIVE_INFINITY), manager.zeros(shape));
+    }
+
+    private synchronized RotaryEmbedding rotary(NDManager owner) {
+        if (rope == null) {
+            rope = new RotaryEmbedding(owner, config);
+        }
+        return rope;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.head(), null, false, training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape ids = inputShapes[0];
+        return new Shape[] {new Shape(ids.get(0), ids.get(1), config.vocabSize())};
+    }
+
+    /** The weights HF keeps under {@code model.}: embeddings, layers and the final norm. */
+    private final class ModelSection extends LlamaBlock {
+        private final Parameter embedTokens;
+        private final List<DecoderLayer> layers = new ArrayList<>();
+        private final RmsNorm norm;
+
+        ModelSection() {
+            embedTokens = weight("embed_tokens.weight", Parameter.Type.WEIGHT,
+                    new Shape(config.vocabSize(), config.hiddenSize()));
+            for (int i = 0; i < config.numLayers(); i++) {
+                layers.add(child("layers." + i, new DecoderLayer(config)));
+            }
+            norm = child("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps()));
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            throw new UnsupportedOperationException("runs inside LlamaModel");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.github.tinyllama.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import io.github.tinyllama.config.LlamaConfig;
+
+/** The SwiGLU feed-forward network: {@code down(silu(gate(x)) * up(x))}. */
+public final class Mlp extends LlamaBlock {
+
+    private final Parameter gateProj;
+    private final Parameter upProj;
+    private final Parameter downProj;
+
+    Mlp(LlamaConfig config) {
+        int hidden = config.hiddenSize();
+        int inner = config.intermediateSize();
+        gateProj = weight("gate_proj.weight", Parameter.Type.WEIGHT, new Shape(inner, hidden));
+        upProj = weight("up_proj.weight", Parameter.Type.WEIGHT, new Shape(inner, hidden));
+        downProj = weight("down_proj.weight", Parameter.Type.WEIGHT, new Shape(hidden, inner));
+    }
+
+    NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        NDArray gate = Projection.apply(x, ps.getValue(gateProj, x.getDevice(), training));
+        NDArray up = Projection.apply(x, ps.getValue(upProj, x.getDevice(), training));
+        NDArray hidden = Activation.swish(gate, 1f).mul(up);
+        return Projection.apply(hidden, ps.getValue(downProj, x.getDevice(), training));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+}

@@ -1,0 +1,116 @@
+package io.github.tinyllama.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+
+import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.checkpoint.CheckpointFormatException;
+import io.github.tinyllama.checkpoint.DType;
+import io.github.tinyllama.checkpoint.TensorInfo;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.LongConsumer;
+
+/**
+ * Fills a {@link LlamaModel}'s parameters from a Hugging Face checkpoint, strictly: every
+ * parameter must be present with its exact shape, and every tensor must belong to a parameter.
+ *
+ * <p>Matrices are converted to the requested compute type (float32 or float16; bfloat16 is
+ * converted in Java because DJL's PyTorch engine cannot hold it); normalisation weights stay
+ * float32, as the norms compute in float32.
+ */
+public final class WeightLoader {
+
+    /** Recomputed from the config, so HF checkpoints that still carry it are not refused. */
+    private static final String ROTARY_BUFFER_SUFFIX = ".rotary_emb.inv_freq";
+
+    private WeightLoader() {}
+
+    /**
+     * Loads all weights.
+     *
+     * @param model the model whose parameters to fill
+     * @param checkpoint the opened checkpoint
+     * @param manager owner of the created arrays (usually the DJL model's manager)
+     * @param matrixType {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
+     * @param progress called with the bytes read after each tensor
+     * @throws IOException if the checkpoint does not match the model, naming the tensor and file
+     */
+    public static void load(LlamaModel model, Checkpoint checkpoint, NDManager manager, DataType matrixType,
+            LongConsumer progress) throws IOException {
+        if (matrixType != DataType.FLOAT32 && matrixType != DataType.FLOAT16) {
+            throw new IllegalArgumentException("weights can be held as float32 or float16, not " + matrixType);
+        }
+        Map<String, Parameter> parameters = model.parametersByName();
+        Map<String, Shape> shapes = model.shapesByName();
+        checkNames(model, checkpoint, parameters.keySet());
+        for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
+            String name = entry.getKey();
+            TensorInfo info = checkpoint.info(name);
+            Shape expected = shapes.get(name);
+            if (!Arrays.equals(info.shape(), expected.getShape())) {
+                throw new CheckpointFormatException(info.file() + ": tensor '" + name + "' has shape "
+                        + Arrays.toString(info.shape()) + " but the config needs " + expected);
+            }
+            DataType type = expected.dimension() == 1 ? DataType.FLOAT32 : matrixType;
+            ByteBuffer data = checkpoint.read(name, type == DataType.FLOAT16 ? DType.F16 : DType.F32);
+            NDArray array = manager.create(data, expected, type);
+            // Weights outlive any NDScope open around loading.
+            NDScope.unregister(array);
+            set(entry.getValue(), array);
+            progress.accept(info.byteLength());
+        }
+    }
+
+    private static void set(Parameter parameter, NDArray array) {
+        if (parameter.isInitialized()) {
+            array.copyTo(parameter.getArray());
+            array.close();
+        } else {
+            parameter.setArray(array);
+        }
+    }
+
+    private static void checkNames(LlamaModel model, Checkpoint checkpoint, java.util.Set<String> wanted)
+            throws CheckpointFormatException {
+        List<String> missing = new ArrayList<>();
+        for (String name : wanted) {
+            if (!checkpoint.names().contains(name)) {
+                missing.add(name);
+            }
+        }
+        TreeSet<String> unexpected = new TreeSet<>();
+        for (String name : checkpoint.names()) {
+            boolean tiedHead = model.config().tieWordEmbeddings() && "lm_head.weight".equals(name);
+            if (!wanted.contains(name) && !name.endsWith(ROTARY_BUFFER_SUFFIX) && !tiedHead) {
+                unexpected.add(name);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new CheckpointFormatException(checkpoint.directory() + ": missing tensor(s) " + summary(missing)
+                    + " that the config (" + model.config().numLayers() + " layers, tie_word_embeddings="
+                    + model.config().tieWordEmbeddings() + ") requires");
+        }
+        if (!unexpected.isEmpty()) {
+            String first = unexpected.first();
+            throw new CheckpointFormatException(checkpoint.info(first).file() + ": unexpected tensor(s) "
+                    + summary(new ArrayList<>(unexpected)) + " that the config does not use");
+        }
+    }
+
+    private static String summary(List<String> names) {
+        int shown = Math.min(names.size(), 5);
+        String list = String.join(", ", names.subList(0, shown));
+        return names.size() > shown ? list + " and " + (names.size() - shown) + " more" : list;
+    }
+}

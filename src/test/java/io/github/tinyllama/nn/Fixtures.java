@@ -1,0 +1,52 @@
+package io.github.tinyllama.nn;
+
+import io.github.tinyllama.checkpoint.DType;
+import io.github.tinyllama.config.LlamaConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Random checkpoints whose log-probabilities were computed once by the float64 reference
+ * implementation of HF's LlamaForCausalLM ({@code ref_llama.py}, kept outside the project) and
+ * committed under {@code src/test/resources/goldens/}. The checkpoints themselves are re-created
+ * by {@link RandomCheckpoint}, which is deterministic for a seed; if its output ever changes, the
+ * goldens no longer match and the numerics tests fail loudly rather than pass vacuously.
+ */
+enum Fixtures {
+    /** Four query heads per key/value head, bf16 weights, untied head. */
+    GQA4_BF16(new LlamaConfig(64, 176, 2, 8, 2, 256, 128, 1e-5, 10000, 1, false, 1, List.of(2)), DType.BF16, 11),
+    /** Three query heads per key/value head, tied embeddings, float32 weights. */
+    GQA3_TIED_F32(new LlamaConfig(96, 200, 3, 6, 2, 256, 128, 1e-5, 10000, 1, true, 1, List.of(2)), DType.F32, 12),
+    /** Eight query heads per key/value head (TinyLlama's ratio), rope_theta 500000, f16 weights. */
+    GQA8_THETA500K_F16(new LlamaConfig(128, 344, 2, 16, 2, 300, 128, 1e-6, 500000, 1, false, 1, List.of(2)),
+            DType.F16, 13);
+
+    final LlamaConfig config;
+    final DType dtype;
+    final long seed;
+
+    Fixtures(LlamaConfig config, DType dtype, long seed) {
+        this.config = config;
+        this.dtype = dtype;
+        this.seed = seed;
+    }
+
+    Path write(Path dir) throws IOException {
+        Path out = dir.resolve(name().toLowerCase());
+        RandomCheckpoint.write(out, config, dtype, seed);
+        return out;
+    }
+
+    String golden() {
+        return "/goldens/" + name().toLowerCase() + ".json";
+    }
+
+    /** Writes every fixture under the directory given as the first argument (to regenerate goldens). */
+    public static void main(String[] args) throws IOException {
+        for (Fixtures f : values()) {
+            System.out.println(f.write(Path.of(args[0])));
+        }
+    }
+}
