@@ -120,7 +120,17 @@ public record LlamaConfig(
      * @throws ConfigException if the file is missing, malformed or inconsistent (the message names the field)
      */
     public static LlamaConfig load(Path modelDir) throws ConfigException {
-        Path file = modelDir.resolve(FILE_NAME);
+        return fromFile(modelDir.resolve(FILE_NAME));
+    }
+
+    /**
+     * Reads a {@code config.json} file.
+     *
+     * @param file the file
+     * @return the validated configuration
+     * @throws ConfigException if the file is missing, malformed or inconsistent (the message names the field)
+     */
+    public static LlamaConfig fromFile(Path file) throws ConfigException {
         JsonFields json = JsonFields.read(file);
         String modelType = json.optString("model_type", "llama");
         if (!"llama".equals(modelType)) {

@@ -19,6 +19,7 @@ import java.util.List;
  * @param seed seed of the sampler's random numbers
  * @param stopStrings generation ends before the first occurrence of any of these
  * @param leftTruncate drop the start of a prompt that does not fit the context instead of failing
+ * @param ignoreEos keep generating after end-of-sequence tokens (for benchmarks)
  */
 public record GenerationConfig(
         int maxNewTokens,
@@ -28,7 +29,8 @@ public record GenerationConfig(
         double repetitionPenalty,
         long seed,
         List<String> stopStrings,
-        boolean leftTruncate) {
+        boolean leftTruncate,
+        boolean ignoreEos) {
 
     /** Validates the values; each failure names the setting. */
     public GenerationConfig {
@@ -75,6 +77,7 @@ public record GenerationConfig(
         private long seed;
         private List<String> stopStrings = List.of();
         private boolean leftTruncate;
+        private boolean ignoreEos;
 
         private Builder() {}
 
@@ -126,10 +129,16 @@ public record GenerationConfig(
             return this;
         }
 
+        /** Keeps generating after end-of-sequence tokens, as benchmarks need. */
+        public Builder ignoreEos(boolean value) {
+            ignoreEos = value;
+            return this;
+        }
+
         /** Builds and validates the config. */
         public GenerationConfig build() {
             return new GenerationConfig(
-                    maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stopStrings, leftTruncate);
+                    maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stopStrings, leftTruncate, ignoreEos);
         }
     }
 }

@@ -18,6 +18,11 @@ public record GenerationResult(
         double prefillSeconds,
         double decodeSeconds) {
 
+    /** The same result with the given text (the model produces ids; the tokenizer turns them into text). */
+    public GenerationResult withText(String newText) {
+        return new GenerationResult(promptIds, ids, newText, finishReason, prefillSeconds, decodeSeconds);
+    }
+
     /** Number of prompt tokens. */
     public int promptTokens() {
         return promptIds.length;

@@ -1,0 +1,40 @@
+package io.github.tinyllama.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+
+/** JSON output helpers shared by the commands. */
+final class Json {
+
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private Json() {}
+
+    static String write(JsonElement element) {
+        return GSON.toJson(element);
+    }
+
+    static JsonArray ids(long[] ids) {
+        JsonArray array = new JsonArray();
+        for (long id : ids) {
+            array.add(id);
+        }
+        return array;
+    }
+
+    /** Numbers, with NaN written as {@code null} (JSON has no NaN). */
+    static JsonArray numbers(double[] values) {
+        JsonArray array = new JsonArray();
+        for (double v : values) {
+            if (Double.isNaN(v)) {
+                array.add(JsonNull.INSTANCE);
+            } else {
+                array.add(v);
+            }
+        }
+        return array;
+    }
+}

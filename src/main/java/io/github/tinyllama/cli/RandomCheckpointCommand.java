@@ -1,0 +1,103 @@
+package io.github.tinyllama.cli;
+
+import io.github.tinyllama.checkpoint.DType;
+import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.tokenizer.SentencePieceConverter;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+
+/** {@code tinyllama random-checkpoint}: a model directory with random weights. */
+@Command(name = "random-checkpoint", mixinStandardHelpOptions = true,
+        description = "Write a Hugging Face model directory with random weights, for tests and benchmarks.")
+final class RandomCheckpointCommand implements Callable<Integer> {
+
+    /** Shapes offered by name. */
+    enum Preset {
+        tiny,
+        tinyllama_1_1b;
+
+        LlamaConfig config() {
+            return this == tiny ? LlamaConfig.tiny() : LlamaConfig.tinyLlama1b();
+        }
+    }
+
+    /** Stored tensor types. */
+    enum StoredType {
+        bf16(DType.BF16),
+        f16(DType.F16),
+        f32(DType.F32);
+
+        final DType dtype;
+
+        StoredType(DType dtype) {
+            this.dtype = dtype;
+        }
+    }
+
+    @Parameters(index = "0", paramLabel = "OUT_DIR", description = "Directory to write (created if needed).")
+    Path outDir;
+
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", converter = PresetConverter.class,
+            description = "tiny or tinyllama-1.1b (the released models' shape). Default: ${DEFAULT-VALUE}.")
+    Preset preset;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Take the shape from this config.json instead of a preset.")
+    Path config;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "bf16",
+            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    StoredType dtype;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "Put this tokenizer.json, or SentencePiece tokenizer.model (converted), beside the weights.")
+    Path tokenizer;
+
+    @Override
+    public Integer call() throws Exception {
+        LlamaConfig shape = config != null ? LlamaConfig.fromFile(config) : preset.config();
+        RandomCheckpoint.write(outDir, shape, dtype.dtype, seed);
+        if (tokenizer != null) {
+            addTokenizer();
+        }
+        System.err.printf("Wrote %s: %,d parameters, %s%n", outDir, shape.parameterCount(), dtype);
+        return 0;
+    }
+
+    private void addTokenizer() throws IOException {
+        if (tokenizer.getFileName().toString().endsWith(".json")) {
+            Path tmp = Files.createTempFile(outDir, "tokenizer", ".tmp");
+            Files.copy(tokenizer, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, outDir.resolve("tokenizer.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            SentencePieceConverter.convert(tokenizer, outDir);
+        }
+    }
+
+    /** Accepts the preset names as users write them ({@code tinyllama-1.1b}). */
+    static final class PresetConverter implements picocli.CommandLine.ITypeConverter<Preset> {
+        @Override
+        public Preset convert(String value) {
+            switch (value) {
+                case "tiny":
+                    return Preset.tiny;
+                case "tinyllama-1.1b":
+                    return Preset.tinyllama_1_1b;
+                default:
+                    throw new picocli.CommandLine.TypeConversionException(
+                            "unknown preset '" + value + "': use tiny or tinyllama-1.1b");
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.github.tinyllama.generate;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+
+import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.config.GenerationDefaults;
+import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.nn.KvCache;
+import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.WeightLoader;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.LongConsumer;
+
+/**
+ * A causal language model over token ids: weights loaded into a DJL {@link Model}, generation with
+ * a KV cache, and scoring. {@link TinyLlama} adds the tokenizer for text in and out.
+ *
+ * <p>Prompts go through the model in one pass; each further token costs one single-token step
+ * that reuses the keys and values of everything before it. Every step runs in its own
+ * {@link NDScope}, so nothing allocated for a token outlives it.
+ */
+public final class LanguageModel implements AutoCloseable {
+
+    private final Model model;
+    private final LlamaModel block;
+    private final GenerationDefaults defaults;
+    private final Set<Integer> eosIds;
+
+    private LanguageModel(Model model, LlamaModel block, GenerationDefaults defaults) {
+        this.model = model;
+        this.block = block;
+        this.defaults = defaults;
+        this.eosIds = new LinkedHashSet<>(block.config().eosTokenIds());
+        eosIds.addAll(defaults.eosTokenIds());
+    }
+
+    /**
+     * Loads {@code config.json}, {@code generation_config.json} and the safetensors weights of a model directory.
+     *
+     * @param modelDir the Hugging Face model directory
+     * @param dataType {@link DataType#FLOAT32} or {@link DataType#FLOAT16} for the weight matrices
+     * @param device where to run; the engine's default device when {@code null}
+     * @param progress receives the number of weight bytes read after each tensor
+     * @return the loaded model
+     * @throws IOException if a file is missing or malformed; the message names it
+     */
+    public static LanguageModel load(Path modelDir, DataType dataType, Device device, LongConsumer progress)
+            throws IOException {
+        LlamaConfig config = LlamaConfig.load(modelDir);
+        GenerationDefaults defaults = GenerationDefaults.load(modelDir);
+        Model model = Model.newInstance("tinyllama", device, "PyTorch");
+        try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+            LlamaModel block = new LlamaModel(config);
+            WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, progress);
+            model.setBlock(block);
+            model.setDataType(dataType);
+            return new LanguageModel(model, block, defaults);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** The model's architecture. */
+    public LlamaConfig config() {
+        return block.config();
+    }
+
+    /** The DJL block, for training, inspection or custom loops. */
+    public LlamaModel block() {
+        return block;
+    }
+
+    /** The DJL model holding the weights. */
+    public Model model() {
+        return model;
+    }
+
+    /** Generation settings shipped with the checkpoint. */
+    public GenerationDefaults generationDefaults() {
+        return defaults;
+    }
+
+    /**
+     * Generates tokens after a prompt.
+     *
+     * @param promptIds the prompt's token ids, used as given (no BOS is added)
+     * @param config budget, sampling and stop rules (stop strings are the caller's business, through {@code sink})
+     * @param sink receives each new token except an end-of-sequence one; returning {@code false} stops generation
+     * @return the new tokens, why generation stopped and timings; its text is empty (no tokenizer here)
+     * @throws IllegalArgumentException if the prompt is empty, holds ids outside the vocabulary, or does not fit the
+     *     context (unless {@link GenerationConfig#leftTruncate()})
+     */
+    public GenerationResult generate(long[] promptIds, GenerationConfig config, TokenSink sink) {
+        long[] prompt = fitPrompt(promptIds, config);
+        int capacity = (int) Math.min(config().maxPositions(), (long) prompt.length + config.maxNewTokens());
+        Sampler sampler = new Sampler(config);
+        boolean[] seen = new boolean[config().vocabSize()];
+        for (long id : prompt) {
+            seen[(int) id] = true;
+        }
+        long[] out = new long[config.maxNewTokens()];
+        int produced = 0;
+        FinishReason reason = FinishReason.LENGTH;
+        long started = System.nanoTime();
+        long prefillDone = started;
+        try (KvCache cache = new KvCache(config(), 1, capacity, model.getNDManager().getDevice())) {
+            long[] input = prompt;
+            while (produced < out.length && cache.length() + input.length <= capacity) {
+                float[] logits = nextLogits(input, cache);
+                if (produced == 0) {
+                    prefillDone = System.nanoTime();
+                }
+                int next = sampler.next(logits, seen);
+                seen[next] = true;
+                out[produced++] = next;
+                if (!config.ignoreEos() && eosIds.contains(next)) {
+                    reason = FinishReason.EOS;
+                    break;
+                }
+                if (!sink.accept(next)) {
+                    reason = FinishReason.STOP;
+                    break;
+                }
+                input = new long[] {next};
+            }
+        }
+        long finished = System.nanoTime();
+        if (produced == 0) {
+            prefillDone = finished;
+        }
+        return new GenerationResult(prompt, Arrays.copyOf(out, produced), "", reason,
+                (prefillDone - started) / 1e9, (finished - prefillDone) / 1e9);
+    }
+
+    /**
+     * Scores a token sequence: {@code logprobs[i] = log P(ids[i] | ids[0..i-1])} for {@code i >= 1}.
+     *
+     * @param ids the tokens, used as given (include BOS if the model expects it)
+     * @return log-probabilities; element 0 is {@code NaN} because the first token has no context
+     */
+    public double[] score(long[] ids) {
+        checkIds(ids);
+        if (ids.length == 0 || ids.length > config().maxPositions()) {
+            throw new IllegalArgumentException("cannot score " + ids.length + " tokens: give 1 to "
+                    + config().maxPositions() + " (the model's context)");
+        }
+        double[] out = new double[ids.length];
+        out[0] = Double.NaN;
+        if (ids.length == 1) {
+            return out;
+        }
+        try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
+            scope.suppressNotUsedWarning();
+            NDArray input = step.create(ids).reshape(1, ids.length);
+            NDArray logits = block.forward(new ParameterStore(step, false), input, null, false, false);
+            NDArray targets = step.create(Arrays.copyOfRange(ids, 1, ids.length)).reshape(1, ids.length - 1, 1);
+            float[] picked = logits.get(":, :-1, :").logSoftmax(-1).gather(targets, -1).toFloatArray();
+            for (int i = 0; i < picked.length; i++) {
+                out[i + 1] = picked[i];
+            }
+        }
+        return out;
+    }
+
+    private float[] nextLogits(long[] input, KvCache cache) {
+        try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
+            scope.suppressNotUsedWarning();
+            NDArray ids = step.create(input).reshape(1, input.length);
+            return block.forward(new ParameterStore(step, false), ids, cache, true, false).toFloatArray();
+        }
+    }
+
+    private long[] fitPrompt(long[] promptIds, GenerationConfig config) {
+        if (promptIds.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty: give at least one token");
+        }
+        checkIds(promptIds);
+        int context = config().maxPositions();
+        if (promptIds.length < context) {
+            return promptIds;
+        }
+        if (!config.leftTruncate()) {
+            throw new IllegalArgumentException("the prompt has " + promptIds.length
+                    + " tokens but the model's context holds " + context
+                    + " (prompt and new tokens together); shorten it or ask for left truncation");
+        }
+        int keep = Math.max(1, context - Math.max(1, config.maxNewTokens()));
+        return Arrays.copyOfRange(promptIds, promptIds.length - keep, promptIds.length);
+    }
+
+    private void checkIds(long[] ids) {
+        for (long id : ids) {
+            if (id < 0 || id >= config().vocabSize()) {
+                throw new IllegalArgumentException(
+                        "token id " + id + " is outside the vocabulary (0.." + (config().vocabSize() - 1) + ")");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
