@@ -70,6 +70,11 @@ public final class StreamingDecoder {
         return rest;
     }
 
+    /** Returns how many ids the decoder holds, to let tests check that the window stays small. */
+    int windowLength() {
+        return size;
+    }
+
     private String emit() {
         String text = tokenizer.decode(Arrays.copyOf(window, size), true);
         if (text.length() <= prefixText.length()) {
