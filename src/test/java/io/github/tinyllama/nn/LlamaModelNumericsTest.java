@@ -11,18 +11,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.testing.Fixtures;
+import io.github.tinyllama.testing.Goldens;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,9 +48,9 @@ class LlamaModelNumericsTest {
     @ParameterizedTest
     @EnumSource(Fixtures.class)
     void logProbabilitiesMatchReference(Fixtures fixture) throws IOException {
-        JsonObject golden = golden(fixture);
-        long[] ids = longs(golden, "ids");
-        double[] expectedNll = doubles(golden, "nll");
+        JsonObject golden = Goldens.of(fixture);
+        long[] ids = Goldens.longs(golden, "ids");
+        double[] expectedNll = Goldens.doubles(golden, "nll");
         try (Loaded m = Loaded.of(fixture)) {
             float[][] logits = m.logits(ids);
             double worst = 0;
@@ -67,10 +65,10 @@ class LlamaModelNumericsTest {
     @ParameterizedTest
     @EnumSource(Fixtures.class)
     void lastLogitsMatchReference(Fixtures fixture) throws IOException {
-        JsonObject golden = golden(fixture);
+        JsonObject golden = Goldens.of(fixture);
         try (Loaded m = Loaded.of(fixture)) {
-            float[][] logits = m.logits(longs(golden, "prompt"));
-            double[] expected = doubles(golden, "logits_last");
+            float[][] logits = m.logits(Goldens.longs(golden, "prompt"));
+            double[] expected = Goldens.doubles(golden, "logits_last");
             float[] actual = logits[logits.length - 1];
             for (int v = 0; v < expected.length; v++) {
                 assertEquals(expected[v], actual[v], TOLERANCE, fixture + ": logit " + v);
@@ -81,9 +79,9 @@ class LlamaModelNumericsTest {
     @ParameterizedTest
     @EnumSource(Fixtures.class)
     void cachedGreedyDecodingEqualsRecomputationAndReference(Fixtures fixture) throws IOException {
-        JsonObject golden = golden(fixture);
-        long[] prompt = longs(golden, "prompt");
-        long[] expected = longs(golden, "greedy");
+        JsonObject golden = Goldens.of(fixture);
+        long[] prompt = Goldens.longs(golden, "prompt");
+        long[] expected = Goldens.longs(golden, "greedy");
         try (Loaded m = Loaded.of(fixture);
                 KvCache cache = new KvCache(fixture.config, 1, 64, m.model.getNDManager().getDevice())) {
             List<Long> sequence = new ArrayList<>();
@@ -108,7 +106,7 @@ class LlamaModelNumericsTest {
     @ParameterizedTest
     @EnumSource(Fixtures.class)
     void chunkedPrefillEqualsSinglePass(Fixtures fixture) throws IOException {
-        long[] ids = Arrays.copyOf(longs(golden(fixture), "ids"), 12);
+        long[] ids = Arrays.copyOf(Goldens.longs(Goldens.of(fixture), "ids"), 12);
         try (Loaded m = Loaded.of(fixture);
                 KvCache cache = new KvCache(fixture.config, 1, 12, m.model.getNDManager().getDevice())) {
             m.cachedLastLogits(Arrays.copyOfRange(ids, 0, 5), cache);
@@ -129,10 +127,7 @@ class LlamaModelNumericsTest {
         }
 
         static Loaded of(Fixtures fixture) throws IOException {
-            Path path = dir.resolve(fixture.name().toLowerCase());
-            if (!path.toFile().exists()) {
-                fixture.write(dir);
-            }
+            Path path = fixture.write(dir);
             Model model = Model.newInstance("test");
             LlamaModel block = new LlamaModel(fixture.config);
             try (Checkpoint checkpoint = Checkpoint.open(path)) {
@@ -198,20 +193,5 @@ class LlamaModelNumericsTest {
             }
         }
         return best;
-    }
-
-    private static JsonObject golden(Fixtures fixture) throws IOException {
-        try (Reader r = new InputStreamReader(
-                LlamaModelNumericsTest.class.getResourceAsStream(fixture.golden()), StandardCharsets.UTF_8)) {
-            return JsonParser.parseReader(r).getAsJsonObject();
-        }
-    }
-
-    private static long[] longs(JsonObject o, String field) {
-        return o.getAsJsonArray(field).asList().stream().mapToLong(e -> e.getAsLong()).toArray();
-    }
-
-    private static double[] doubles(JsonObject o, String field) {
-        return o.getAsJsonArray(field).asList().stream().mapToDouble(e -> e.getAsDouble()).toArray();
     }
 }

@@ -1,7 +1,8 @@
-package io.github.tinyllama.nn;
+package io.github.tinyllama.testing;
 
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.nn.RandomCheckpoint;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ import java.util.List;
  * by {@link RandomCheckpoint}, which is deterministic for a seed; if its output ever changes, the
  * goldens no longer match and the numerics tests fail loudly rather than pass vacuously.
  */
-enum Fixtures {
+public enum Fixtures {
     /** Four query heads per key/value head, bf16 weights, untied head. */
     GQA4_BF16(new LlamaConfig(64, 176, 2, 8, 2, 256, 128, 1e-5, 10000, 1, false, 1, List.of(2)), DType.BF16, 11),
     /** Three query heads per key/value head, tied embeddings, float32 weights. */
@@ -23,9 +24,12 @@ enum Fixtures {
     GQA8_THETA500K_F16(new LlamaConfig(128, 344, 2, 16, 2, 300, 128, 1e-6, 500000, 1, false, 1, List.of(2)),
             DType.F16, 13);
 
-    final LlamaConfig config;
-    final DType dtype;
-    final long seed;
+    /** The architecture. */
+    public final LlamaConfig config;
+    /** The stored tensor type. */
+    public final DType dtype;
+    /** The weights' random seed. */
+    public final long seed;
 
     Fixtures(LlamaConfig config, DType dtype, long seed) {
         this.config = config;
@@ -33,13 +37,17 @@ enum Fixtures {
         this.seed = seed;
     }
 
-    Path write(Path dir) throws IOException {
+    /** Writes the checkpoint into {@code dir/<name>} (if not there yet) and returns that directory. */
+    public Path write(Path dir) throws IOException {
         Path out = dir.resolve(name().toLowerCase());
-        RandomCheckpoint.write(out, config, dtype, seed);
+        if (!out.resolve("model.safetensors").toFile().exists()) {
+            RandomCheckpoint.write(out, config, dtype, seed);
+        }
         return out;
     }
 
-    String golden() {
+    /** Classpath resource of the golden values. */
+    public String golden() {
         return "/goldens/" + name().toLowerCase() + ".json";
     }
 
