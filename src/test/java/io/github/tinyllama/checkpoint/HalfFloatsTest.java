@@ -112,7 +112,7 @@ class HalfFloatsTest {
     /** Every float whose top 16 bits take each value, with low halves at and around the bf16 tie. */
     @Test
     void f32ToBf16MatchesOracleAcrossAllExponents() {
-        int[] lowHalves = {0x0000, 0x0001, 0x7FFF, 0x8000, 0x8001, 0xFFFF, 0x4321};
+        int[] lowHalves = {0x0001, 0x7FFF, 0x8000, 0x8001};
         for (int high = 0; high < 1 << 16; high++) {
             for (int low : lowHalves) {
                 int bits = (high << 16) | low;
