@@ -50,11 +50,8 @@ class CheckpointTest {
     }
 
     private void assertFailsNaming(Path dir, String... fragments) {
-        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> {
-            try (Checkpoint ignored = Checkpoint.open(dir)) {
-                // opening alone must fail
-            }
-        });
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
+                () -> Checkpoint.open(dir).close());
         for (String f : fragments) {
             assertTrue(e.getMessage().contains(f), () -> "mentions \"" + f + "\": " + e.getMessage());
         }
