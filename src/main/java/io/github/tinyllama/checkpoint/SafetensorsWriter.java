@@ -62,7 +62,8 @@ public final class SafetensorsWriter {
      * Writes a sharded checkpoint: {@code model-0000i-of-0000n.safetensors} files plus
      * {@code model.safetensors.index.json}, the index last so that it never names a shard that is
      * not complete. Tensors are packed greedily in order; a tensor larger than {@code maxShardBytes}
-     * gets a shard of its own.
+     * gets a shard of its own. A {@code model.safetensors} already in {@code dir} is left alone and
+     * would take precedence when the directory is opened as a {@link Checkpoint}.
      *
      * @param dir the target directory (must exist)
      * @param metadata written as {@code __metadata__} in each shard
@@ -180,7 +181,7 @@ public final class SafetensorsWriter {
     }
 
     /** Builds the padded UTF-8 JSON header; offsets follow the list order with no gaps. */
-    static byte[] header(Map<String, String> metadata, List<TensorSource> tensors) throws IOException {
+    private static byte[] header(Map<String, String> metadata, List<TensorSource> tensors) throws IOException {
         StringWriter text = new StringWriter();
         try (JsonWriter json = new JsonWriter(text)) {
             json.beginObject();

@@ -16,7 +16,16 @@ import java.util.Objects;
  */
 public record TensorInfo(String name, DType dtype, long[] shape, Path file, long offset, long byteLength) {
 
-    /** Validates and copies the shape. */
+    /**
+     * Checks for nulls and copies the shape.
+     *
+     * @param name the tensor's name
+     * @param dtype its stored element type
+     * @param shape its dimensions
+     * @param file the file holding it
+     * @param offset absolute byte offset in the file
+     * @param byteLength size in bytes
+     */
     public TensorInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dtype, "dtype");

@@ -16,7 +16,16 @@ import java.util.function.Supplier;
  */
 public record TensorSource(String name, DType dtype, long[] shape, Supplier<ByteBuffer> data) {
 
-    /** Validates the name, copies the shape and checks that its size is representable. */
+    /**
+     * Validates the name, copies the shape and checks that its byte size fits in a long.
+     *
+     * @param name the tensor's name; not empty, not {@code __metadata__}
+     * @param dtype its element type
+     * @param shape its dimensions, none negative
+     * @param data supplies its bytes when written
+     * @throws IllegalArgumentException for a bad name or a negative dimension
+     * @throws ArithmeticException if the byte size overflows a long
+     */
     public TensorSource {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dtype, "dtype");
