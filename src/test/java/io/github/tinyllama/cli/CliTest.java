@@ -1,0 +1,242 @@
+package io.github.tinyllama.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.types.DataType;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import io.github.tinyllama.checkpoint.DType;
+import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.generate.GenerationConfig;
+import io.github.tinyllama.generate.LanguageModel;
+import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.testing.SharedTokenizer;
+import io.github.tinyllama.tokenizer.LlamaTokenizer;
+import io.github.tinyllama.tokenizer.SentencePieceConverter;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The command line's forms, JSON fields and error behaviour are a contract; these tests pin them
+ * on a tiny random model with the real Llama-2 tokenizer (skipped when that file is absent).
+ */
+class CliTest {
+
+    @TempDir
+    static Path dir;
+
+    private static Path model;
+
+    @BeforeAll
+    static void writeModel() throws IOException {
+        model = dir.resolve("tiny");
+        RandomCheckpoint.write(model, LlamaConfig.tiny(), DType.BF16, 5);
+    }
+
+    /** Output of one run. */
+    private record Run(int status, String out, String err) {
+        JsonObject json() {
+            return JsonParser.parseString(out).getAsJsonObject();
+        }
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = Main.run(args);
+            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static Path modelWithTokenizer() throws IOException {
+        Path tokenizer = SharedTokenizer.require();
+        if (!Files.exists(model.resolve("tokenizer.json"))) {
+            SentencePieceConverter.convert(tokenizer, model);
+        }
+        return model;
+    }
+
+    @Test
+    void generateJsonHasTheContractFields() throws IOException {
+        Run r = run("generate", "--model", modelWithTokenizer().toString(), "--prompt", "Hello world",
+                "--max-new-tokens", "6", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonObject o = r.json();
+        assertEquals(Set.of("prompt_ids", "ids", "text", "finish_reason", "prompt_tokens", "generated_tokens",
+                "prefill_seconds", "decode_seconds", "decode_tokens_per_second"), o.keySet());
+        assertEquals(1, o.getAsJsonArray("prompt_ids").get(0).getAsLong(), "BOS first");
+        assertEquals(o.getAsJsonArray("prompt_ids").size(), o.get("prompt_tokens").getAsInt());
+        assertEquals(o.getAsJsonArray("ids").size(), o.get("generated_tokens").getAsInt());
+        assertTrue(List.of("length", "eos", "stop").contains(o.get("finish_reason").getAsString()));
+        try (LlamaTokenizer tokenizer = LlamaTokenizer.load(model)) {
+            assertEquals(tokenizer.decode(ids(o.getAsJsonArray("ids"))), o.get("text").getAsString());
+        }
+    }
+
+    @Test
+    void streamedTextEqualsTheJsonText() throws IOException {
+        String path = modelWithTokenizer().toString();
+        Run json = run("generate", "--model", path, "--prompt", "Once upon", "--max-new-tokens", "12", "--json");
+        Run streamed = run("generate", "--model", path, "--prompt", "Once upon", "--max-new-tokens", "12");
+        assertEquals(0, streamed.status(), streamed.err());
+        assertEquals(json.json().get("text").getAsString() + System.lineSeparator(), streamed.out());
+    }
+
+    @Test
+    void promptIdsAreUsedAsGivenAndMatchTheJavaApi() throws IOException {
+        String path = modelWithTokenizer().toString();
+        Run r = run("generate", "--model", path, "--prompt-ids", "1,450,4996", "--max-new-tokens", "5", "--json");
+        assertEquals(0, r.status(), r.err());
+        assertArrayEquals(new long[] {1, 450, 4996}, ids(r.json().getAsJsonArray("prompt_ids")));
+        try (LanguageModel lm = LanguageModel.load(model, DataType.FLOAT32, null, b -> {})) {
+            long[] expected = lm.generate(new long[] {1, 450, 4996}, GenerationConfig.greedy(5), id -> true).ids();
+            assertArrayEquals(expected, ids(r.json().getAsJsonArray("ids")));
+        }
+    }
+
+    @Test
+    void stopStringEndsGenerationWithStop() throws IOException {
+        String path = modelWithTokenizer().toString();
+        JsonObject free = run("generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8", "--json").json();
+        String text = free.get("text").getAsString();
+        String stop = text.substring(text.length() / 2, text.length() / 2 + 1);
+        JsonObject stopped = run("generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8",
+                "--stop", stop, "--json").json();
+        assertEquals("stop", stopped.get("finish_reason").getAsString());
+        assertEquals(text.substring(0, text.indexOf(stop)), stopped.get("text").getAsString());
+    }
+
+    @Test
+    void sameSeedSameSample() throws IOException {
+        String path = modelWithTokenizer().toString();
+        String[] args = {"generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8", "--temperature",
+            "0.9", "--top-k", "40", "--top-p", "0.95", "--repetition-penalty", "1.1", "--seed", "42", "--json"};
+        assertEquals(run(args).json().get("ids"), run(args).json().get("ids"));
+    }
+
+    @Test
+    void scoreJsonStartsWithNull() throws IOException {
+        Run r = run("score", "--model", modelWithTokenizer().toString(), "--ids", "1,450,4996,17354", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonObject o = r.json();
+        assertEquals(Set.of("ids", "logprobs"), o.keySet());
+        JsonArray logprobs = o.getAsJsonArray("logprobs");
+        assertTrue(logprobs.get(0).isJsonNull());
+        try (LanguageModel lm = LanguageModel.load(model, DataType.FLOAT32, null, b -> {})) {
+            double[] expected = lm.score(new long[] {1, 450, 4996, 17354});
+            for (int i = 1; i < 4; i++) {
+                assertEquals(expected[i], logprobs.get(i).getAsDouble(), 1e-9);
+            }
+        }
+    }
+
+    @Test
+    void tokenizeTextAndFile() throws IOException {
+        Path tokenizer = SharedTokenizer.require();
+        Run text = run("tokenize", "--tokenizer", tokenizer.toString(), "--text", "Hello world");
+        assertEquals("[1,15043,3186]", text.out().trim(), text.err());
+        Path lines = dir.resolve("lines.jsonl");
+        Files.writeString(lines, "\"Hello world\"\n\"a\\nb\"\n");
+        Run file = run("tokenize", "--tokenizer", tokenizer.toString(), "--file", lines.toString(), "--no-bos");
+        assertEquals(List.of("[15043,3186]", "[263,13,29890]"), file.out().lines().toList());
+    }
+
+    @Test
+    void malformedInputLineIsReportedWithFileAndLine() throws IOException {
+        Path tokenizer = SharedTokenizer.require();
+        Path lines = dir.resolve("bad.jsonl");
+        Files.writeString(lines, "\"ok\"\n{not json\n");
+        Run r = run("tokenize", "--tokenizer", tokenizer.toString(), "--file", lines.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains(lines + ":2"), r.err());
+    }
+
+    @Test
+    void convertTokenizerWritesTokenizerJson() throws IOException {
+        Path out = dir.resolve("converted");
+        Run r = run("convert-tokenizer", SharedTokenizer.require().toString(), out.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(Files.size(out.resolve("tokenizer.json")) > 1_000_000);
+    }
+
+    @Test
+    void randomCheckpointWritesALoadableModel() throws IOException {
+        Path out = dir.resolve("random-f16");
+        Run r = run("random-checkpoint", out.toString(), "--preset", "tiny", "--dtype", "f16", "--seed", "3");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(LlamaConfig.tiny(), LlamaConfig.load(out));
+        assertEquals(2, run("random-checkpoint", out.toString(), "--preset", "huge").status());
+    }
+
+    @Test
+    void benchJsonHasTheContractFields() {
+        Run r = run("bench", "--model", model.toString(), "--prompt-tokens", "8", "--new-tokens", "4", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonObject o = r.json();
+        for (String key : List.of("load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
+                "peak_rss_bytes")) {
+            assertTrue(o.get(key).getAsDouble() > 0, key);
+        }
+    }
+
+    @Test
+    void errorsAreOneLineOnStderrWithNonZeroStatus() throws IOException {
+        Path missing = dir.resolve("no-such-model");
+        Run r = run("generate", "--model", missing.toString(), "--prompt", "x");
+        assertEquals(1, r.status());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(missing.toString()), r.err());
+        assertEquals("", r.out());
+
+        Run badValue = run("generate", "--model", modelWithTokenizer().toString(), "--prompt", "x", "--top-p", "2");
+        assertEquals(1, badValue.status());
+        assertTrue(badValue.err().contains("top-p"), badValue.err());
+        assertFalse(badValue.err().contains("\tat "), "no stack trace");
+
+        Run usage = run("generate", "--prompt", "x");
+        assertEquals(2, usage.status());
+        assertTrue(usage.err().contains("--model"), usage.err());
+    }
+
+    @Test
+    void corruptCheckpointIsRefusedCleanly() throws IOException {
+        Path broken = dir.resolve("broken");
+        RandomCheckpoint.write(broken, LlamaConfig.tiny(), DType.BF16, 1);
+        Files.copy(modelWithTokenizer().resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
+        Path weights = broken.resolve("model.safetensors");
+        Files.write(weights, java.util.Arrays.copyOf(Files.readAllBytes(weights), 1000));
+        Run r = run("score", "--model", broken.toString(), "--ids", "1,2");
+        assertEquals(1, r.status());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("model.safetensors"), r.err());
+    }
+
+    private static long[] ids(JsonArray array) {
+        return array.asList().stream().mapToLong(e -> e.getAsLong()).toArray();
+    }
+}
