@@ -27,8 +27,6 @@ import java.util.Map;
  * to 512 tokens), and nothing is padded. The literal texts of special tokens ({@code <s>},
  * {@code </s>}, {@code <unk>}) in the input become those tokens, as in HF. Characters missing from the
  * vocabulary are encoded as UTF-8 byte tokens.
- *
- * <p>Instances are safe to use from several threads; {@link StreamingDecoder}s are not.
  */
 public final class LlamaTokenizer implements AutoCloseable {
 
@@ -96,7 +94,14 @@ public final class LlamaTokenizer implements AutoCloseable {
         JsonObject config = Files.isRegularFile(configFile)
                 ? parseConfig(Files.readString(configFile), configFile.toString())
                 : new JsonObject();
-        return create(HuggingFaceTokenizer.newInstance(json, OPTIONS), tokens, config);
+        HuggingFaceTokenizer tokenizer;
+        try {
+            tokenizer = HuggingFaceTokenizer.newInstance(json, OPTIONS);
+        } catch (RuntimeException e) {
+            // The native library rejects a JSON that is no tokenizer with a message lacking the path.
+            throw new IOException("Invalid tokenizer definition " + json + ": " + e.getMessage(), e);
+        }
+        return create(tokenizer, tokens, config);
     }
 
     private static LlamaTokenizer fromSentencePiece(Path modelFile) throws IOException {

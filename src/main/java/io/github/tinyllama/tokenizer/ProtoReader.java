@@ -184,7 +184,7 @@ final class ProtoReader {
         }
     }
 
-    IOException corrupt(int offset, String problem) {
+    private IOException corrupt(int offset, String problem) {
         return new IOException("Corrupt SentencePiece model " + source + ": " + problem + " in "
                 + message + " at byte offset " + offset);
     }

@@ -19,7 +19,7 @@ import java.util.List;
 public final class SentencePieceModel {
 
     /** Refuse files this large before reading them: real models are a few MB, and this bounds memory. */
-    private static final long MAX_FILE_SIZE = 1L << 30;
+    private static final long MAX_FILE_SIZE = 256L << 20;
 
     /** The kind of a piece ({@code SentencePiece.Type}). */
     public enum PieceType {

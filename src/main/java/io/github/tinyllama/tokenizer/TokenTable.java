@@ -46,7 +46,8 @@ final class TokenTable {
                 }
             }
             in.endObject();
-        } catch (IllegalStateException | NumberFormatException e) {
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            // Gson reports syntax errors (IOException) and structure errors alike without the file name.
             throw new IOException("Malformed tokenizer definition " + source + ": " + e.getMessage(), e);
         }
         if (ids.isEmpty()) {

@@ -12,6 +12,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Loading failures name what was looked for; these need no real model. */
 class LoadErrorsTest {
@@ -41,9 +43,11 @@ class LoadErrorsTest {
         assertTrue(e.getMessage().contains(model.toString()), e.getMessage());
     }
 
-    @Test
-    void malformedJsonIsReported() throws IOException {
-        Path json = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": [");
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"model\": [", "{\"model\": {\"vocab\": {\"a\": 0", "[1, 2]",
+        "{\"model\": {\"type\": \"Nonsense\", \"vocab\": {\"a\": 0}}}"})
+    void malformedJsonIsReported(String content) throws IOException {
+        Path json = Files.writeString(dir.resolve("tokenizer.json"), content);
         IOException e = assertThrows(IOException.class, () -> LlamaTokenizer.load(json));
         assertTrue(e.getMessage().contains(json.toString()), e.getMessage());
     }

@@ -14,6 +14,7 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -98,7 +99,7 @@ class SentencePieceConverterTest {
     @Test
     void corruptModelWritesNothing() throws IOException {
         byte[] bytes = SyntheticModel.tinyBpe().toBytes();
-        Path model = Files.write(dir.resolve("tokenizer.model"), java.util.Arrays.copyOf(bytes, 40));
+        Path model = Files.write(dir.resolve("tokenizer.model"), Arrays.copyOf(bytes, 40));
         Path out = Files.createDirectories(dir.resolve("out"));
         IOException e = assertThrows(IOException.class, () -> SentencePieceConverter.convert(model, out));
         assertTrue(e.getMessage().contains(model.toString()), e.getMessage());
