@@ -176,8 +176,24 @@ public final class Checkpoint implements AutoCloseable {
             throw new CheckpointFormatException(info.file() + ": tensor \"" + name + "\" as " + target + " is "
                     + outBytes + " bytes, more than the 2 GiB one buffer can hold");
         }
-        ByteBuffer raw = owners.get(name).raw(name);
-        return Conversions.convert(raw, info.dtype(), target);
+        ByteBuffer out = ByteBuffer.allocateDirect((int) outBytes).order(ByteOrder.nativeOrder());
+        readInto(name, target, out);
+        return out;
+    }
+
+    /**
+     * Reads one tensor, converted, into a buffer the caller provides (for example memory that an
+     * engine already allocated for the tensor), without mapping the file.
+     *
+     * @param name a tensor name
+     * @param target the element type wanted
+     * @param dst receives the elements from its position, in its byte order; position unchanged
+     * @throws IllegalArgumentException if there is no such tensor or {@code dst} is too small
+     * @throws IOException if reading fails
+     */
+    public void readInto(String name, DType target, ByteBuffer dst) throws IOException {
+        info(name);
+        owners.get(name).readInto(name, target, dst);
     }
 
     /**

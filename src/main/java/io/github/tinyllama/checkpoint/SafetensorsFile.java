@@ -25,6 +25,10 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Same cap as the reference Rust implementation: a real header is a few hundred KB at most. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
     private static final int LENGTH_PREFIX_BYTES = 8;
+    /** Large enough that each read and each parallel conversion amortises its overhead, small enough to stay cached. */
+    private static final int STAGING_BYTES = 8 << 20;
+    private static final ThreadLocal<ByteBuffer> STAGING = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(STAGING_BYTES).order(ByteOrder.LITTLE_ENDIAN));
 
     private final Path file;
     private final FileChannel channel;
@@ -176,6 +180,49 @@ public final class SafetensorsFile implements AutoCloseable {
         return channel.map(FileChannel.MapMode.READ_ONLY, info.offset(), info.byteLength())
                 .asReadOnlyBuffer()
                 .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Reads one tensor and converts it into {@code dst}, streaming through a small staging buffer.
+     *
+     * <p>Unlike {@link #raw}, nothing stays mapped: the file's pages are read through the page
+     * cache and never count towards the process's resident memory, so loading a model costs the
+     * memory of the converted weights alone.
+     *
+     * @param name a tensor name from {@link #tensors()}
+     * @param target the element type to write
+     * @param dst receives {@code numel} elements of {@code target} from its position, in its byte order;
+     *     its position is not changed
+     * @throws IllegalArgumentException if there is no such tensor or {@code dst} has too little room
+     * @throws IOException if reading fails or the file ends early
+     */
+    public void readInto(String name, DType target, ByteBuffer dst) throws IOException {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw new IllegalArgumentException(file + ": no tensor named \"" + name + "\"");
+        }
+        if (dst.remaining() / target.byteSize() < info.numel()) {
+            throw new IllegalArgumentException("tensor \"" + name + "\" needs room for " + info.numel()
+                    + " elements, the buffer has " + dst.remaining() / target.byteSize());
+        }
+        ByteBuffer staging = STAGING.get();
+        int elementsPerChunk = staging.capacity() / info.dtype().byteSize();
+        long done = 0;
+        while (done < info.numel()) {
+            int count = (int) Math.min(elementsPerChunk, info.numel() - done);
+            staging.clear().limit(count * info.dtype().byteSize());
+            long at = info.offset() + done * info.dtype().byteSize();
+            while (staging.hasRemaining()) {
+                if (channel.read(staging, at + staging.position()) < 0) {
+                    throw new CheckpointFormatException(file + ": file ends inside tensor \"" + name + "\"");
+                }
+            }
+            staging.flip();
+            ByteBuffer out = dst.duplicate().order(dst.order());
+            out.position(Math.toIntExact(dst.position() + done * target.byteSize()));
+            Conversions.convert(staging, info.dtype(), out, target);
+            done += count;
+        }
     }
 
     /** Closes the file handle; buffers already returned by {@link #raw} remain readable. */

@@ -31,9 +31,9 @@ final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text (BOS is added).")
         String text;
 
-        @Option(names = "--prompt-ids", paramLabel = "IDS", converter = Ids.class,
+        @Option(names = "--prompt-ids", paramLabel = "IDS", converter = Ids.Converter.class,
                 description = "Prompt as comma-separated token ids, used as given.")
-        long[] ids;
+        Ids ids;
     }
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
@@ -82,7 +82,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .build();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (TinyLlama llm = ModelLoading.load(model, dtype, json)) {
-            long[] promptIds = prompt.ids != null ? prompt.ids : llm.tokenizer().encode(prompt.text);
+            long[] promptIds = prompt.ids != null ? prompt.ids.values() : llm.tokenizer().encode(prompt.text);
             GenerationResult r = llm.generate(promptIds, config, json ? text -> {} : text -> {
                 out.print(text);
                 out.flush();

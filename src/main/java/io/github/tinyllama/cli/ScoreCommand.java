@@ -29,8 +29,8 @@ final class ScoreCommand implements Callable<Integer> {
         @Option(names = "--text", paramLabel = "TEXT", description = "Text to score (BOS is added).")
         String text;
 
-        @Option(names = "--ids", paramLabel = "IDS", converter = Ids.class, description = "Comma-separated token ids, used as given.")
-        long[] ids;
+        @Option(names = "--ids", paramLabel = "IDS", converter = Ids.Converter.class, description = "Comma-separated token ids, used as given.")
+        Ids ids;
     }
 
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
@@ -44,7 +44,7 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (TinyLlama llm = ModelLoading.load(model, dtype, json)) {
-            long[] ids = input.ids != null ? input.ids : llm.tokenizer().encode(input.text);
+            long[] ids = input.ids != null ? input.ids.values() : llm.tokenizer().encode(input.text);
             double[] logprobs = llm.score(ids);
             if (json) {
                 JsonObject o = new JsonObject();

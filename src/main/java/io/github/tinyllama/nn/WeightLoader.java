@@ -14,6 +14,7 @@ import io.github.tinyllama.checkpoint.TensorInfo;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -63,13 +64,31 @@ public final class WeightLoader {
                         + Arrays.toString(info.shape()) + " but the config needs " + expected);
             }
             DataType type = expected.dimension() == 1 ? DataType.FLOAT32 : matrixType;
-            ByteBuffer data = checkpoint.read(name, type == DataType.FLOAT16 ? DType.F16 : DType.F32);
-            NDArray array = manager.create(data, expected, type);
+            NDArray array = read(checkpoint, name, manager, expected, type);
             // Weights outlive any NDScope open around loading.
             NDScope.unregister(array);
             set(entry.getValue(), array);
             progress.accept(info.byteLength());
         }
+    }
+
+    /**
+     * On the CPU the engine allocates the tensor and the checkpoint converts straight into its
+     * memory: one pass, no intermediate copy, so peak memory is the weights themselves.
+     */
+    private static NDArray read(Checkpoint checkpoint, String name, NDManager manager, Shape shape, DataType type)
+            throws IOException {
+        DType target = type == DataType.FLOAT16 ? DType.F16 : DType.F32;
+        if (!manager.getDevice().isGpu()) {
+            NDArray array = manager.create(shape, type);
+            ByteBuffer memory = array.toByteBuffer(true);
+            if (memory.isDirect()) {
+                checkpoint.readInto(name, target, memory.order(ByteOrder.nativeOrder()));
+                return array;
+            }
+            array.close();
+        }
+        return manager.create(checkpoint.read(name, target), shape, type);
     }
 
     private static void set(Parameter parameter, NDArray array) {
