@@ -62,7 +62,7 @@ public final class LanguageModel implements AutoCloseable {
         Model model = Model.newInstance("tinyllama", device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             LlamaModel block = new LlamaModel(config);
-            WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, progress);
+            WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, progress);
             model.setBlock(block);
             model.setDataType(dataType);
             return new LanguageModel(model, block, defaults);

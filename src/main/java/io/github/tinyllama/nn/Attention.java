@@ -23,6 +23,8 @@ public final class Attention extends LlamaBlock {
     private final Parameter kProj;
     private final Parameter vProj;
     private final Parameter oProj;
+    /** q, k and v stacked row-wise, when a loader stored them so; then one product serves all three. */
+    private NDArray qkv;
     private final int heads;
     private final int kvHeads;
     private final int headSize;
@@ -38,27 +40,27 @@ public final class Attention extends LlamaBlock {
         kProj = weight("k_proj.weight", Parameter.Type.WEIGHT, new Shape((long) kvHeads * headSize, hidden));
         vProj = weight("v_proj.weight", Parameter.Type.WEIGHT, new Shape((long) kvHeads * headSize, hidden));
         oProj = weight("o_proj.weight", Parameter.Type.WEIGHT, new Shape(hidden, (long) heads * headSize));
+        fusable(stacked -> qkv = stacked, "q_proj.weight", "k_proj.weight", "v_proj.weight");
     }
 
     /**
      * Attends from the {@code T} new positions of {@code x} ({@code [B, T, hidden]}) to every
      * earlier position.
      *
+     * @param rotation rotary position embedding of the new positions
      * @param layer this layer's index in the cache
      * @param cache earlier keys and values, updated in place; {@code null} to attend within {@code x} only
-     * @param start position of the first new token
      * @param mask additive causal mask {@code [T, start + T]}, or {@code null} when a single token needs none
      */
-    NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, KvCache cache, int layer,
-            long start, NDArray mask, boolean training) {
+    NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding.Rotation rotation, KvCache cache, int layer,
+            NDArray mask, boolean training) {
         Shape shape = x.getShape();
         long batch = shape.get(0);
         long length = shape.get(1);
-        NDArray q = heads(Projection.apply(x, value(ps, qProj, x, training)), heads);
-        NDArray k = heads(Projection.apply(x, value(ps, kProj, x, training)), kvHeads);
-        NDArray v = heads(Projection.apply(x, value(ps, vProj, x, training)), kvHeads);
-        q = rope.apply(q, start);
-        k = rope.apply(k, start);
+        NDList projected = projectQkv(ps, x, training);
+        NDArray q = rotation.apply(heads(projected.get(0), heads));
+        NDArray k = rotation.apply(heads(projected.get(1), kvHeads));
+        NDArray v = heads(projected.get(2), kvHeads);
         if (cache != null) {
             NDArray[] all = cache.append(layer, k, v);
             k = all[0];
@@ -77,6 +79,18 @@ public final class Attention extends LlamaBlock {
                 .transpose(0, 2, 1, 3)
                 .reshape(batch, length, (long) heads * headSize);
         return Projection.apply(context, value(ps, oProj, x, training));
+    }
+
+    private NDList projectQkv(ParameterStore ps, NDArray x, boolean training) {
+        if (qkv != null && !training) {
+            long q = (long) heads * headSize;
+            long kv = (long) kvHeads * headSize;
+            return Projection.apply(x, qkv.toDevice(x.getDevice(), false)).split(new long[] {q, q + kv}, 2);
+        }
+        return new NDList(
+                Projection.apply(x, value(ps, qProj, x, training)),
+                Projection.apply(x, value(ps, kProj, x, training)),
+                Projection.apply(x, value(ps, vProj, x, training)));
     }
 
     /** {@code [B, T, n * d]} to {@code [B, n, T, d]}. */

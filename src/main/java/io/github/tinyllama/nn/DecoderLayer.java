@@ -22,10 +22,10 @@ public final class DecoderLayer extends LlamaBlock {
         mlp = child("mlp", new Mlp(config));
     }
 
-    NDArray forward(ParameterStore ps, NDArray h, RotaryEmbedding rope, KvCache cache, int layer,
-            long start, NDArray mask, boolean training) {
+    NDArray forward(ParameterStore ps, NDArray h, RotaryEmbedding.Rotation rotation, KvCache cache, int layer,
+            NDArray mask, boolean training) {
         NDArray attended = attention.forward(
-                ps, inputNorm.forward(ps, h, training), rope, cache, layer, start, mask, training);
+                ps, inputNorm.forward(ps, h, training), rotation, cache, layer, mask, training);
         h = h.add(attended);
         return h.add(mlp.forward(ps, postAttentionNorm.forward(ps, h, training), training));
     }

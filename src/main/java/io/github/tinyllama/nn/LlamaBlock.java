@@ -1,5 +1,6 @@
 package io.github.tinyllama.nn;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -8,8 +9,11 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A block whose parameters carry their Hugging Face names and their shapes, known from the config
@@ -24,6 +28,7 @@ abstract class LlamaBlock extends AbstractBlock {
     private final Map<String, Parameter> byHfName = new LinkedHashMap<>();
     private final Map<Parameter, Shape> declaredShapes = new LinkedHashMap<>();
     private final Map<String, LlamaBlock> namedChildren = new LinkedHashMap<>();
+    private final List<FusedWeights> fusions = new ArrayList<>();
 
     /** Declares a weight under its Hugging Face name relative to this block. */
     protected final Parameter weight(String hfName, Parameter.Type type, Shape shape) {
@@ -37,6 +42,36 @@ abstract class LlamaBlock extends AbstractBlock {
     protected final <B extends LlamaBlock> B child(String hfPrefix, B block) {
         namedChildren.put(hfPrefix, addChildBlock(hfPrefix, block));
         return block;
+    }
+
+    /**
+     * Declares weights that share an input and may be stored as one matrix, rows stacked in the
+     * given order, so inference runs one matrix product instead of several.
+     *
+     * @param install receives the stacked matrix once a loader has built it
+     * @param hfNames the members, by Hugging Face name relative to this block
+     */
+    protected final void fusable(Consumer<NDArray> install, String... hfNames) {
+        fusions.add(new FusedWeights(List.of(hfNames), install));
+    }
+
+    /** Every fusable group of this block and its children, with full Hugging Face names. */
+    final List<FusedWeights> fusedWeights() {
+        List<FusedWeights> all = new ArrayList<>(fusions);
+        namedChildren.forEach((prefix, block) -> block.fusedWeights().forEach(f -> all.add(f.under(prefix))));
+        return all;
+    }
+
+    /**
+     * Weights stored as one stacked matrix.
+     *
+     * @param hfNames the members in row order
+     * @param install hands the stacked matrix to the block that multiplies by it
+     */
+    record FusedWeights(List<String> hfNames, Consumer<NDArray> install) {
+        FusedWeights under(String prefix) {
+            return new FusedWeights(hfNames.stream().map(n -> prefix + "." + n).toList(), install);
+        }
     }
 
     /** Every weight of this block and its children, by full Hugging Face name, in model order. */

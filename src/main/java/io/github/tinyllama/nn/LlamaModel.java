@@ -96,9 +96,9 @@ public final class LlamaModel extends LlamaBlock {
         NDArray h = Embedding.embedding(ids, weight, SparseFormat.DENSE).singletonOrThrow()
                 .toType(DataType.FLOAT32, false);
         NDArray mask = length > 1 ? causalMask(ids.getManager(), start, length) : null;
-        RotaryEmbedding rotary = rotary(weight.getManager());
+        RotaryEmbedding.Rotation rotation = rotary(weight.getManager()).at(h, start, length);
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(ps, h, rotary, cache, i, start, mask, training);
+            h = layers.get(i).forward(ps, h, rotation, cache, i, mask, training);
         }
         if (cache != null) {
             cache.advance(length);

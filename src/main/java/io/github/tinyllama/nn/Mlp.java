@@ -16,6 +16,8 @@ public final class Mlp extends LlamaBlock {
     private final Parameter gateProj;
     private final Parameter upProj;
     private final Parameter downProj;
+    /** gate and up stacked row-wise, when a loader stored them so. */
+    private NDArray gateUp;
 
     Mlp(LlamaConfig config) {
         int hidden = config.hiddenSize();
@@ -23,11 +25,20 @@ public final class Mlp extends LlamaBlock {
         gateProj = weight("gate_proj.weight", Parameter.Type.WEIGHT, new Shape(inner, hidden));
         upProj = weight("up_proj.weight", Parameter.Type.WEIGHT, new Shape(inner, hidden));
         downProj = weight("down_proj.weight", Parameter.Type.WEIGHT, new Shape(hidden, inner));
+        fusable(stacked -> gateUp = stacked, "gate_proj.weight", "up_proj.weight");
     }
 
     NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        NDArray gate = Projection.apply(x, ps.getValue(gateProj, x.getDevice(), training));
-        NDArray up = Projection.apply(x, ps.getValue(upProj, x.getDevice(), training));
+        NDArray gate;
+        NDArray up;
+        if (gateUp != null && !training) {
+            NDList halves = Projection.apply(x, gateUp.toDevice(x.getDevice(), false)).split(2, 2);
+            gate = halves.get(0);
+            up = halves.get(1);
+        } else {
+            gate = Projection.apply(x, ps.getValue(gateProj, x.getDevice(), training));
+            up = Projection.apply(x, ps.getValue(upProj, x.getDevice(), training));
+        }
         NDArray hidden = Activation.swish(gate, 1f).mul(up);
         return Projection.apply(hidden, ps.getValue(downProj, x.getDevice(), training));
     }

@@ -49,26 +49,43 @@ final class RotaryEmbedding implements AutoCloseable {
     }
 
     /**
-     * Rotates {@code x} of shape {@code [..., T, headSize]} for positions {@code start .. start+T-1}.
+     * The rotation for positions {@code start .. start+length-1}, sliced once per forward pass and
+     * shared by every layer.
+     *
+     * @param like an activation whose manager (which frees the rows with the step), device and type to use
      */
-    NDArray apply(NDArray x, long start) {
-        long length = x.getShape().get(x.getShape().dimension() - 2);
+    Rotation at(NDArray like, long start, long length) {
         NDIndex rows = new NDIndex("{}:{}", start, start + length);
-        NDArray c = rowsFor(x, cos.get(rows));
-        NDArray s = rowsFor(x, signedSin.get(rows));
-        return x.mul(c).add(swapHalves(x).mul(s));
+        return new Rotation(rowsFor(like, cos.get(rows)), rowsFor(like, signedSin.get(rows)), headSize);
     }
 
-    /** Moves table rows to the activations' manager (freed with the step), device and type. */
-    private static NDArray rowsFor(NDArray x, NDArray tableRows) {
-        tableRows.attach(x.getManager());
-        return tableRows.toDevice(x.getDevice(), false).toType(x.getDataType(), false);
+    private static NDArray rowsFor(NDArray like, NDArray tableRows) {
+        tableRows.attach(like.getManager());
+        return tableRows.toDevice(like.getDevice(), false).toType(like.getDataType(), false);
     }
 
-    private NDArray swapHalves(NDArray x) {
-        Shape shape = x.getShape();
-        Shape pairs = shape.slice(0, shape.dimension() - 1).addAll(new Shape(2, headSize / 2));
-        return x.reshape(pairs).flip(-2).reshape(shape);
+    /** Cosines and signed sines of a run of positions, {@code [T, headSize]} each. */
+    static final class Rotation {
+        private final NDArray cos;
+        private final NDArray signedSin;
+        private final int headSize;
+
+        private Rotation(NDArray cos, NDArray signedSin, int headSize) {
+            this.cos = cos;
+            this.signedSin = signedSin;
+            this.headSize = headSize;
+        }
+
+        /** Rotates {@code x} of shape {@code [..., T, headSize]}. */
+        NDArray apply(NDArray x) {
+            return x.mul(cos).add(swapHalves(x).mul(signedSin));
+        }
+
+        private NDArray swapHalves(NDArray x) {
+            Shape shape = x.getShape();
+            Shape pairs = shape.slice(0, shape.dimension() - 1).addAll(new Shape(2, headSize / 2));
+            return x.reshape(pairs).flip(-2).reshape(shape);
+        }
     }
 
     @Override

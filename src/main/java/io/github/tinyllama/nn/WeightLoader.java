@@ -3,6 +3,7 @@ package io.github.tinyllama.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -44,32 +47,74 @@ public final class WeightLoader {
      * @param checkpoint the opened checkpoint
      * @param manager owner of the created arrays (usually the DJL model's manager)
      * @param matrixType {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
+     * @param stack store weights that share an input (q/k/v, gate/up) as one matrix each, the
+     *     parameters becoming views of it, so inference multiplies once instead of several times
+     *     (CPU only; for inference: parameters that are views are not meant for an optimizer)
      * @param progress called with the bytes read after each tensor
      * @throws IOException if the checkpoint does not match the model, naming the tensor and file
      */
     public static void load(LlamaModel model, Checkpoint checkpoint, NDManager manager, DataType matrixType,
-            LongConsumer progress) throws IOException {
+            boolean stack, LongConsumer progress) throws IOException {
         if (matrixType != DataType.FLOAT32 && matrixType != DataType.FLOAT16) {
             throw new IllegalArgumentException("weights can be held as float32 or float16, not " + matrixType);
         }
         Map<String, Parameter> parameters = model.parametersByName();
         Map<String, Shape> shapes = model.shapesByName();
         checkNames(model, checkpoint, parameters.keySet());
+        for (String name : parameters.keySet()) {
+            checkShape(checkpoint.info(name), shapes.get(name));
+        }
+        Set<String> done = new HashSet<>();
+        if (stack && !manager.getDevice().isGpu()) {
+            for (LlamaBlock.FusedWeights group : model.fusedWeights()) {
+                group.install().accept(readStacked(checkpoint, group.hfNames(), parameters, shapes, manager, matrixType));
+                done.addAll(group.hfNames());
+                group.hfNames().forEach(name -> progress.accept(checkpoint.info(name).byteLength()));
+            }
+        }
         for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
             String name = entry.getKey();
-            TensorInfo info = checkpoint.info(name);
-            Shape expected = shapes.get(name);
-            if (!Arrays.equals(info.shape(), expected.getShape())) {
-                throw new CheckpointFormatException(info.file() + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(info.shape()) + " but the config needs " + expected);
+            if (done.contains(name)) {
+                continue;
             }
-            DataType type = expected.dimension() == 1 ? DataType.FLOAT32 : matrixType;
-            NDArray array = read(checkpoint, name, manager, expected, type);
+            Shape shape = shapes.get(name);
+            DataType type = shape.dimension() == 1 ? DataType.FLOAT32 : matrixType;
+            NDArray array = read(checkpoint, name, manager, shape, type);
             // Weights outlive any NDScope open around loading.
             NDScope.unregister(array);
             set(entry.getValue(), array);
-            progress.accept(info.byteLength());
+            progress.accept(checkpoint.info(name).byteLength());
         }
+    }
+
+    private static void checkShape(TensorInfo info, Shape expected) throws CheckpointFormatException {
+        if (!Arrays.equals(info.shape(), expected.getShape())) {
+            throw new CheckpointFormatException(info.file() + ": tensor '" + info.name() + "' has shape "
+                    + Arrays.toString(info.shape()) + " but the config needs " + expected);
+        }
+    }
+
+    /** Reads matrices with equal column counts into one row-stacked matrix; each parameter becomes a view of its rows. */
+    private static NDArray readStacked(Checkpoint checkpoint, List<String> names, Map<String, Parameter> parameters,
+            Map<String, Shape> shapes, NDManager manager, DataType type) throws IOException {
+        long columns = shapes.get(names.get(0)).get(1);
+        long rows = names.stream().mapToLong(n -> shapes.get(n).get(0)).sum();
+        NDArray stacked = manager.create(new Shape(rows, columns), type);
+        NDScope.unregister(stacked);
+        ByteBuffer memory = stacked.toByteBuffer(true).order(ByteOrder.nativeOrder());
+        DType target = type == DataType.FLOAT16 ? DType.F16 : DType.F32;
+        long row = 0;
+        for (String name : names) {
+            long count = shapes.get(name).get(0);
+            ByteBuffer slice = memory.duplicate().order(ByteOrder.nativeOrder());
+            slice.position(Math.toIntExact(row * columns * target.byteSize()));
+            checkpoint.readInto(name, target, slice);
+            NDArray view = stacked.get(new NDIndex("{}:{}", row, row + count));
+            NDScope.unregister(view);
+            set(parameters.get(name), view);
+            row += count;
+        }
+        return stacked;
     }
 
     /**
@@ -100,7 +145,7 @@ public final class WeightLoader {
         }
     }
 
-    private static void checkNames(LlamaModel model, Checkpoint checkpoint, java.util.Set<String> wanted)
+    private static void checkNames(LlamaModel model, Checkpoint checkpoint, Set<String> wanted)
             throws CheckpointFormatException {
         List<String> missing = new ArrayList<>();
         for (String name : wanted) {

@@ -18,18 +18,20 @@ import io.github.tinyllama.testing.Goldens;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Checks the model against the float64 reference of HF's LlamaForCausalLM on random checkpoints
  * covering grouped-query ratios 3, 4 and 8, rope_theta 10000 and 500000, tied and untied heads,
- * and f32/f16/bf16 files.
+ * and f32/f16/bf16 files, with projections stored separately (as for training) and stacked (as for inference).
  *
  * <p>Tolerance 1e-4 (absolute, on log-probabilities and logits): float32 arithmetic over a few
  * layers of width ≤ 128 accumulates rounding errors of order 1e-6 relative; 1e-4 leaves room for
@@ -45,13 +47,18 @@ class LlamaModelNumericsTest {
     @TempDir
     static Path dir;
 
+    /** Every fixture, with q/k/v and gate/up loaded as separate matrices and as stacked ones. */
+    static Stream<Arguments> cases() {
+        return Stream.of(Fixtures.values()).flatMap(f -> Stream.of(Arguments.of(f, false), Arguments.of(f, true)));
+    }
+
     @ParameterizedTest
-    @EnumSource(Fixtures.class)
-    void logProbabilitiesMatchReference(Fixtures fixture) throws IOException {
+    @MethodSource("cases")
+    void logProbabilitiesMatchReference(Fixtures fixture, boolean stacked) throws IOException {
         JsonObject golden = Goldens.of(fixture);
         long[] ids = Goldens.longs(golden, "ids");
         double[] expectedNll = Goldens.doubles(golden, "nll");
-        try (Loaded m = Loaded.of(fixture)) {
+        try (Loaded m = Loaded.of(fixture, stacked)) {
             float[][] logits = m.logits(ids);
             double worst = 0;
             for (int i = 0; i + 1 < ids.length; i++) {
@@ -63,10 +70,10 @@ class LlamaModelNumericsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Fixtures.class)
-    void lastLogitsMatchReference(Fixtures fixture) throws IOException {
+    @MethodSource("cases")
+    void lastLogitsMatchReference(Fixtures fixture, boolean stacked) throws IOException {
         JsonObject golden = Goldens.of(fixture);
-        try (Loaded m = Loaded.of(fixture)) {
+        try (Loaded m = Loaded.of(fixture, stacked)) {
             float[][] logits = m.logits(Goldens.longs(golden, "prompt"));
             double[] expected = Goldens.doubles(golden, "logits_last");
             float[] actual = logits[logits.length - 1];
@@ -77,12 +84,12 @@ class LlamaModelNumericsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Fixtures.class)
-    void cachedGreedyDecodingEqualsRecomputationAndReference(Fixtures fixture) throws IOException {
+    @MethodSource("cases")
+    void cachedGreedyDecodingEqualsRecomputationAndReference(Fixtures fixture, boolean stacked) throws IOException {
         JsonObject golden = Goldens.of(fixture);
         long[] prompt = Goldens.longs(golden, "prompt");
         long[] expected = Goldens.longs(golden, "greedy");
-        try (Loaded m = Loaded.of(fixture);
+        try (Loaded m = Loaded.of(fixture, stacked);
                 KvCache cache = new KvCache(fixture.config, 1, 64, m.model.getNDManager().getDevice())) {
             List<Long> sequence = new ArrayList<>();
             for (long id : prompt) {
@@ -104,10 +111,10 @@ class LlamaModelNumericsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Fixtures.class)
-    void chunkedPrefillEqualsSinglePass(Fixtures fixture) throws IOException {
+    @MethodSource("cases")
+    void chunkedPrefillEqualsSinglePass(Fixtures fixture, boolean stacked) throws IOException {
         long[] ids = Arrays.copyOf(Goldens.longs(Goldens.of(fixture), "ids"), 12);
-        try (Loaded m = Loaded.of(fixture);
+        try (Loaded m = Loaded.of(fixture, stacked);
                 KvCache cache = new KvCache(fixture.config, 1, 12, m.model.getNDManager().getDevice())) {
             m.cachedLastLogits(Arrays.copyOfRange(ids, 0, 5), cache);
             float[] chunked = m.cachedLastLogits(Arrays.copyOfRange(ids, 5, 12), cache);
@@ -126,12 +133,12 @@ class LlamaModelNumericsTest {
             this.block = block;
         }
 
-        static Loaded of(Fixtures fixture) throws IOException {
+        static Loaded of(Fixtures fixture, boolean stacked) throws IOException {
             Path path = fixture.write(dir);
             Model model = Model.newInstance("test");
             LlamaModel block = new LlamaModel(fixture.config);
             try (Checkpoint checkpoint = Checkpoint.open(path)) {
-                WeightLoader.load(block, checkpoint, model.getNDManager(), DataType.FLOAT32, bytes -> {});
+                WeightLoader.load(block, checkpoint, model.getNDManager(), DataType.FLOAT32, stacked, bytes -> {});
             }
             model.setBlock(block);
             return new Loaded(model, block);
