@@ -1,6 +1,9 @@
 package io.github.tinyllama.checkpoint;
 
 import com.google.gson.stream.JsonWriter;
+
+import io.github.tinyllama.util.AtomicFiles;
+
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -9,15 +12,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Writes safetensors files in the standard layout, loadable by Python's {@code safetensors}.
@@ -49,9 +49,9 @@ public final class SafetensorsWriter {
             throws IOException {
         checkDistinct(tensors);
         byte[] header = header(metadata, tensors);
-        writeAtomically(file, out -> {
-            writeAll(out, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip());
-            writeAll(out, ByteBuffer.wrap(header));
+        AtomicFiles.write(file, out -> {
+            AtomicFiles.writeAll(out, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip());
+            AtomicFiles.writeAll(out, ByteBuffer.wrap(header));
             for (TensorSource t : tensors) {
                 writeTensor(out, t);
             }
@@ -142,33 +142,7 @@ public final class SafetensorsWriter {
             json.endObject();
         }
         ByteBuffer bytes = ByteBuffer.wrap((text + "\n").getBytes(StandardCharsets.UTF_8));
-        writeAtomically(file, out -> writeAll(out, bytes));
-    }
-
-    /** Writes the body of a file; the channel is positioned at the start of an empty file. */
-    private interface Body {
-        void writeTo(FileChannel out) throws IOException;
-    }
-
-    private static void writeAtomically(Path file, Body body) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        // Not Files.createTempFile: its owner-only permissions would carry over to the target.
-        Path tmp = dir.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                body.writeTo(out);
-                out.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        syncDirectory(dir);
+        AtomicFiles.write(file, out -> AtomicFiles.writeAll(out, bytes));
     }
 
     private static void checkDistinct(List<TensorSource> tensors) {
@@ -223,21 +197,7 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException("tensor \"" + t.name() + "\": source supplied "
                     + (data == null ? "null" : data.remaining() + " bytes") + ", expected " + t.byteLength());
         }
-        writeAll(out, data.duplicate());
+        AtomicFiles.writeAll(out, data.duplicate());
     }
 
-    private static void writeAll(FileChannel out, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            out.write(buf);
-        }
-    }
-
-    /** Makes the rename itself durable; platforms that cannot open a directory are skipped. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Not all platforms allow syncing a directory (Windows); the file itself is already on disk.
-        }
-    }
 }

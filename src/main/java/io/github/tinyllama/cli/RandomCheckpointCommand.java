@@ -4,15 +4,14 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.RandomCheckpoint;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
+import io.github.tinyllama.util.AtomicFiles;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 
 /** {@code tinyllama random-checkpoint}: a model directory with random weights. */
@@ -77,9 +76,7 @@ final class RandomCheckpointCommand implements Callable<Integer> {
 
     private void addTokenizer() throws IOException {
         if (tokenizer.getFileName().toString().endsWith(".json")) {
-            Path tmp = Files.createTempFile(outDir, "tokenizer", ".tmp");
-            Files.copy(tokenizer, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, outDir.resolve("tokenizer.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.copy(tokenizer, outDir.resolve("tokenizer.json"));
         } else {
             SentencePieceConverter.convert(tokenizer, outDir);
         }

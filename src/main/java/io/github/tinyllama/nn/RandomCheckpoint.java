@@ -7,15 +7,14 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +58,8 @@ public final class RandomCheckpoint {
                     () -> Conversions.convert(randomValues(name, shape, config, tensorSeed), DType.F32, dtype)));
         }
         SafetensorsWriter.write(outDir.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
-        writeText(outDir.resolve(LlamaConfig.FILE_NAME), config.toJson(torchDtype(dtype)));
-        writeText(outDir.resolve("generation_config.json"), "{\n  \"bos_token_id\": " + config.bosTokenId()
+        AtomicFiles.writeString(outDir.resolve(LlamaConfig.FILE_NAME), config.toJson(torchDtype(dtype)));
+        AtomicFiles.writeString(outDir.resolve("generation_config.json"), "{\n  \"bos_token_id\": " + config.bosTokenId()
                 + ",\n  \"eos_token_id\": " + config.eosTokenIds().get(0) + "\n}\n");
     }
 
@@ -100,13 +99,4 @@ public final class RandomCheckpoint {
         }
     }
 
-    private static void writeText(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 }

@@ -3,6 +3,8 @@
  */
 package io.github.tinyllama.tokenizer;
 
+import io.github.tinyllama.util.AtomicFiles;
+
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
