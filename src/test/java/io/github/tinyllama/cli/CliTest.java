@@ -18,7 +18,6 @@ import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.nn.RandomCheckpoint;
 import io.github.tinyllama.testing.SharedTokenizer;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
-import io.github.tinyllama.tokenizer.SentencePieceConverter;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,9 +73,11 @@ class CliTest {
     }
 
     private static Path modelWithTokenizer() throws IOException {
-        Path tokenizer = SharedTokenizer.require();
-        if (!Files.exists(model.resolve("tokenizer.json"))) {
-            SentencePieceConverter.convert(tokenizer, model);
+        Path converted = SharedTokenizer.convertedDir();
+        for (String name : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+            if (!Files.exists(model.resolve(name))) {
+                Files.copy(converted.resolve(name), model.resolve(name));
+            }
         }
         return model;
     }

@@ -3,38 +3,25 @@
  */
 package io.github.tinyllama.tokenizer;
 
+import io.github.tinyllama.testing.SharedTokenizer;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Our converted tokenizer must give SentencePiece's ids for every string of the golden corpus. */
 class GoldenIdsTest {
-
-    @TempDir
-    static Path converted;
 
     private static LlamaTokenizer tokenizer;
 
     @BeforeAll
     static void convert() throws Exception {
-        TestData.assumeLlamaModel();
-        SentencePieceConverter.convert(TestData.LLAMA_MODEL, converted);
-        tokenizer = LlamaTokenizer.load(converted);
-    }
-
-    @AfterAll
-    static void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
+        tokenizer = SharedTokenizer.tokenizer();
     }
 
     @Test

@@ -3,6 +3,8 @@
  */
 package io.github.tinyllama.tokenizer;
 
+import io.github.tinyllama.testing.SharedTokenizer;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,23 +23,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Llama-2 semantics of the converted real tokenizer. */
 class LlamaTokenizerTest {
 
-    @TempDir
-    static Path converted;
-
     private static LlamaTokenizer tokenizer;
 
     @BeforeAll
     static void convert() throws IOException {
-        TestData.assumeLlamaModel();
-        SentencePieceConverter.convert(TestData.LLAMA_MODEL, converted);
-        tokenizer = LlamaTokenizer.load(converted);
-    }
-
-    @AfterAll
-    static void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
+        tokenizer = SharedTokenizer.tokenizer();
     }
 
     @Test
@@ -122,7 +111,7 @@ class LlamaTokenizerTest {
     void loadsFromEveryKindOfPath(@TempDir Path dir) throws IOException {
         long[] expected = tokenizer.encode("Hello 世界 🌍");
         Path modelDir = Files.createDirectories(dir.resolve("model"));
-        Files.copy(TestData.LLAMA_MODEL, modelDir.resolve("tokenizer.model"));
+        Files.copy(SharedTokenizer.PATH, modelDir.resolve("tokenizer.model"));
         for (Path path : new Path[] {modelDir, modelDir.resolve("tokenizer.model"),
             converted.resolve("tokenizer.json")}) {
             try (LlamaTokenizer other = LlamaTokenizer.load(path)) {

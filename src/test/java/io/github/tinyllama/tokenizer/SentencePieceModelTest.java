@@ -3,6 +3,8 @@
  */
 package io.github.tinyllama.tokenizer;
 
+import io.github.tinyllama.testing.SharedTokenizer;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,8 +30,8 @@ class SentencePieceModelTest {
 
     @Test
     void readsLlamaModel() throws IOException {
-        TestData.assumeLlamaModel();
-        SentencePieceModel model = SentencePieceModel.load(TestData.LLAMA_MODEL);
+        SharedTokenizer.require();
+        SentencePieceModel model = SentencePieceModel.load(SharedTokenizer.PATH);
         assertEquals(32000, model.pieces().size());
         assertEquals(ModelType.BPE, model.modelType());
         assertTrue(model.byteFallback());
@@ -116,8 +118,8 @@ class SentencePieceModelTest {
 
     @Test
     void truncatedLlamaModelFails() throws IOException {
-        TestData.assumeLlamaModel();
-        byte[] bytes = Files.readAllBytes(TestData.LLAMA_MODEL);
+        SharedTokenizer.require();
+        byte[] bytes = Files.readAllBytes(SharedTokenizer.PATH);
         Path file = Files.write(dir.resolve("tokenizer.model"), Arrays.copyOf(bytes, bytes.length / 2 + 3));
         IOException e = assertThrows(IOException.class, () -> SentencePieceModel.load(file));
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());

@@ -3,43 +3,30 @@
  */
 package io.github.tinyllama.tokenizer;
 
+import io.github.tinyllama.testing.SharedTokenizer;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class StreamingDecoderTest {
 
     private static final char REPLACEMENT = '\ufffd';
 
-    @TempDir
-    static Path converted;
-
     private static LlamaTokenizer tokenizer;
 
     @BeforeAll
     static void convert() throws IOException {
-        TestData.assumeLlamaModel();
-        SentencePieceConverter.convert(TestData.LLAMA_MODEL, converted);
-        tokenizer = LlamaTokenizer.load(converted);
-    }
-
-    @AfterAll
-    static void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
+        tokenizer = SharedTokenizer.tokenizer();
     }
 
     /** Feeds ids one by one and returns every piece returned, the last one from flush(). */

@@ -3,7 +3,6 @@
  */
 package io.github.tinyllama.tokenizer;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -13,26 +12,13 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Locates the real Llama-2 model and reads the golden corpus. */
 final class TestData {
 
-    /**
-     * The real Llama-2/TinyLlama SentencePiece model. It is not part of the repository (it is 500 kB
-     * and licensed separately), so tests that need it are skipped where it is absent.
-     */
-    static final Path LLAMA_MODEL = Path.of("..", "shared", "llama2", "tokenizer.model");
-
     private TestData() {}
-
-    static void assumeLlamaModel() {
-        assumeTrue(Files.isRegularFile(LLAMA_MODEL),
-                "Llama-2 tokenizer.model not found at " + LLAMA_MODEL.toAbsolutePath() + "; skipping");
-    }
 
     /** One golden entry: text and SentencePiece's ids for it (no BOS). */
     record Golden(String text, long[] ids) {
