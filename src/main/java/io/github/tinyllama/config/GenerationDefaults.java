@@ -48,13 +48,23 @@ public record GenerationDefaults(
             return NONE;
         }
         JsonFields json = JsonFields.read(file);
-        return new GenerationDefaults(
-                json.optIntList("eos_token_id"),
-                json.optInt("max_new_tokens", 0),
-                json.optBoolean("do_sample", false),
-                json.optDouble("temperature", 1),
-                json.optInt("top_k", 0),
-                json.optDouble("top_p", 1),
-                json.optDouble("repetition_penalty", 1));
+        int maxNewTokens = json.optInt("max_new_tokens", 0);
+        double temperature = json.optDouble("temperature", 1);
+        int topK = json.optInt("top_k", 0);
+        double topP = json.optDouble("top_p", 1);
+        double repetitionPenalty = json.optDouble("repetition_penalty", 1);
+        require(json, "max_new_tokens", maxNewTokens >= 0, "must not be negative");
+        require(json, "temperature", temperature >= 0, "must not be negative");
+        require(json, "top_k", topK >= 0, "must not be negative");
+        require(json, "top_p", topP > 0 && topP <= 1, "must be in (0, 1]");
+        require(json, "repetition_penalty", repetitionPenalty > 0, "must be positive");
+        return new GenerationDefaults(json.optIntList("eos_token_id"), maxNewTokens,
+                json.optBoolean("do_sample", false), temperature, topK, topP, repetitionPenalty);
+    }
+
+    private static void require(JsonFields json, String field, boolean ok, String rule) throws ConfigException {
+        if (!ok) {
+            throw json.error(field, rule);
+        }
     }
 }

@@ -20,10 +20,13 @@ final class JsonFields {
 
     private final Path file;
     private final JsonObject json;
+    /** Path of this object inside the file ("" at the top, "rope_scaling." inside that field). */
+    private final String path;
 
-    private JsonFields(Path file, JsonObject json) {
+    private JsonFields(Path file, JsonObject json, String path) {
         this.file = file;
         this.json = json;
+        this.path = path;
     }
 
     static JsonFields read(Path file) throws ConfigException {
@@ -32,7 +35,7 @@ final class JsonFields {
             if (!root.isJsonObject()) {
                 throw new ConfigException(file + ": expected a JSON object at the top level");
             }
-            return new JsonFields(file, root.getAsJsonObject());
+            return new JsonFields(file, root.getAsJsonObject(), "");
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": file not found", e);
         } catch (JsonParseException e) {
@@ -105,10 +108,10 @@ final class JsonFields {
             items.add(e);
         }
         for (JsonElement item : items) {
-            if (!item.isJsonPrimitive() || !item.getAsJsonPrimitive().isNumber()) {
-                throw error(field, "must be an integer or a list of integers, found " + e);
-            }
-            values.add(item.getAsInt());
+            values.add(intValue(field, item, "an integer or a list of integers"));
+        }
+        if (values.isEmpty()) {
+            throw error(field, "must name at least one id");
         }
         return values;
     }
@@ -121,21 +124,24 @@ final class JsonFields {
         if (!e.isJsonObject()) {
             throw error(field, "must be a JSON object or null, found " + e);
         }
-        return new JsonFields(file, e.getAsJsonObject());
+        return new JsonFields(file, e.getAsJsonObject(), path + field + ".");
     }
 
     ConfigException error(String field, String problem) {
-        return new ConfigException(file + ": field '" + field + "' " + problem);
+        return new ConfigException(file + ": field '" + path + field + "' " + problem);
     }
 
     private int intValue(String field) throws ConfigException {
-        JsonElement e = json.get(field);
+        return intValue(field, json.get(field), "an integer");
+    }
+
+    private int intValue(String field, JsonElement e, String expected) throws ConfigException {
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw error(field, "must be an integer, found " + e);
+            throw error(field, "must be " + expected + ", found " + e);
         }
         double d = e.getAsDouble();
         if (d != Math.rint(d) || d > Integer.MAX_VALUE || d < Integer.MIN_VALUE) {
-            throw error(field, "must be an integer, found " + e);
+            throw error(field, "must be " + expected + ", found " + e);
         }
         return (int) d;
     }

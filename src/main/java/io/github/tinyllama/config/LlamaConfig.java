@@ -140,8 +140,10 @@ public record LlamaConfig(
         if (!"silu".equals(act)) {
             throw json.error("hidden_act", "is '" + act + "'; Llama models use 'silu'");
         }
-        if (json.optBoolean("attention_bias", false) || json.optBoolean("mlp_bias", false)) {
-            throw json.error("attention_bias", "is true; biased projections are not supported");
+        for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
+            if (json.optBoolean(bias, false)) {
+                throw json.error(bias, "is true; biased projections are not supported");
+            }
         }
         int hidden = json.requireInt("hidden_size");
         int heads = json.requireInt("num_attention_heads");
@@ -176,7 +178,7 @@ public record LlamaConfig(
         }
         String type = scaling.optString("rope_type", scaling.optString("type", "linear"));
         if (!"linear".equals(type) && !"default".equals(type)) {
-            throw scaling.error("rope_scaling.type", "is '" + type + "'; only 'linear' scaling is supported");
+            throw scaling.error("type", "is '" + type + "'; only 'linear' scaling is supported");
         }
         return "default".equals(type) ? 1 : scaling.optDouble("factor", 1);
     }

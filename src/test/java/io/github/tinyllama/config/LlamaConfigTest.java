@@ -247,6 +247,13 @@ class LlamaConfigTest {
                 edit("mistral", "model_type", j -> j.addProperty("model_type", "mistral")),
                 edit("gelu", "hidden_act", j -> j.addProperty("hidden_act", "gelu")),
                 edit("attention bias", "attention_bias", j -> j.addProperty("attention_bias", true)),
+                edit("mlp bias", "mlp_bias", j -> j.addProperty("mlp_bias", true)),
+                edit("fractional eos", "eos_token_id", j -> j.addProperty("eos_token_id", 2.5)),
+                edit("eos beyond int", "eos_token_id", j -> j.addProperty("eos_token_id", 4_294_967_298L)),
+                edit("huge eos", "eos_token_id", j -> j.addProperty("eos_token_id", 1e30)),
+                edit("empty eos list", "eos_token_id", j -> j.add("eos_token_id", new JsonArray())),
+                edit("string rope scaling factor", "rope_scaling.factor",
+                        j -> j.add("rope_scaling", JsonParser.parseString("{\"type\": \"linear\", \"factor\": \"2\"}"))),
                 edit("dynamic rope scaling", "rope_scaling",
                         j -> j.add("rope_scaling", JsonParser.parseString("{\"type\": \"dynamic\", \"factor\": 2.0}"))),
                 edit("llama3 rope scaling", "rope_scaling",
@@ -323,7 +330,8 @@ class LlamaConfigTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"{\"eos_token_id\": 2,", "[2]", "{\"temperature\": \"hot\"}", "{\"do_sample\": 1}",
-        "{\"top_k\": 0.5}", "{\"eos_token_id\": [2, \"x\"]}"})
+        "{\"top_k\": 0.5}", "{\"eos_token_id\": [2, \"x\"]}", "{\"eos_token_id\": 2.5}", "{\"temperature\": -3}",
+        "{\"top_p\": 7}", "{\"top_p\": 0}", "{\"max_new_tokens\": -5}", "{\"top_k\": -1}", "{\"repetition_penalty\": 0}"})
     void malformedGenerationConfigIsRefusedNamingTheFile(String text) throws IOException {
         Path file = Files.writeString(dir.resolve(GenerationDefaults.FILE_NAME), text);
         ConfigException e = assertThrows(ConfigException.class, () -> GenerationDefaults.load(dir));

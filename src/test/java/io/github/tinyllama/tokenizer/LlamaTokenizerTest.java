@@ -113,7 +113,7 @@ class LlamaTokenizerTest {
         Path modelDir = Files.createDirectories(dir.resolve("model"));
         Files.copy(SharedTokenizer.PATH, modelDir.resolve("tokenizer.model"));
         for (Path path : new Path[] {modelDir, modelDir.resolve("tokenizer.model"),
-            converted.resolve("tokenizer.json")}) {
+            SharedTokenizer.convertedDir().resolve("tokenizer.json")}) {
             try (LlamaTokenizer other = LlamaTokenizer.load(path)) {
                 assertArrayEquals(expected, other.encode("Hello 世界 🌍"), path.toString());
                 assertEquals(2, other.eosId());
@@ -127,7 +127,7 @@ class LlamaTokenizerTest {
     /** BOS/EOS come from tokenizer_config.json when it names them. */
     @Test
     void readsSpecialTokensFromConfig(@TempDir Path dir) throws IOException {
-        Files.copy(converted.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(SharedTokenizer.convertedDir().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
         Files.writeString(dir.resolve("tokenizer_config.json"),
                 "{\"bos_token\": {\"content\": \"</s>\"}, \"eos_token\": \"<unk>\", \"model_max_length\": 1e30}");
         try (LlamaTokenizer other = LlamaTokenizer.load(dir)) {

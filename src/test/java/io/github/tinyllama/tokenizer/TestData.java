@@ -3,7 +3,6 @@
  */
 package io.github.tinyllama.tokenizer;
 
-
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.BufferedReader;
