@@ -105,43 +105,28 @@ public final class LanguageModel implements AutoCloseable {
     public GenerationResult generate(long[] promptIds, GenerationConfig config, TokenSink sink) {
         long[] prompt = fitPrompt(promptIds, config);
         int capacity = (int) Math.min(config().maxPositions(), (long) prompt.length + config.maxNewTokens());
-        Sampler sampler = new Sampler(config);
-        boolean[] seen = new boolean[config().vocabSize()];
-        for (long id : prompt) {
-            seen[(int) id] = true;
+        try (Session session = newSession(capacity)) {
+            return session.generate(prompt, config, sink);
         }
-        long[] out = new long[config.maxNewTokens()];
-        int produced = 0;
-        FinishReason reason = FinishReason.LENGTH;
-        long started = System.nanoTime();
-        long prefillDone = started;
-        try (KvCache cache = new KvCache(config(), 1, capacity, model.getNDManager().getDevice())) {
-            long[] input = prompt;
-            while (produced < out.length && cache.length() + input.length <= capacity) {
-                float[] logits = nextLogits(input, cache);
-                if (produced == 0) {
-                    prefillDone = System.nanoTime();
-                }
-                int next = sampler.next(logits, seen);
-                seen[next] = true;
-                out[produced++] = next;
-                if (!config.ignoreEos() && eosIds.contains(next)) {
-                    reason = FinishReason.EOS;
-                    break;
-                }
-                if (!sink.accept(next)) {
-                    reason = FinishReason.STOP;
-                    break;
-                }
-                input = new long[] {next};
-            }
+    }
+
+    /**
+     * Opens a session: a KV cache that keeps what the model has read between calls, so a
+     * conversation pays only for its new tokens.
+     *
+     * @param capacity the most tokens the session will hold (at most the model's context)
+     * @return the session; close it to free its cache
+     */
+    public Session newSession(int capacity) {
+        if (capacity < 1 || capacity > config().maxPositions()) {
+            throw new IllegalArgumentException("a session holds 1 to " + config().maxPositions()
+                    + " tokens (the model's context), not " + capacity);
         }
-        long finished = System.nanoTime();
-        if (produced == 0) {
-            prefillDone = finished;
-        }
-        return new GenerationResult(prompt, Arrays.copyOf(out, produced), "", reason,
-                (prefillDone - started) / 1e9, (finished - prefillDone) / 1e9);
+        return new Session(this, capacity);
+    }
+
+    boolean isEndOfSequence(int id) {
+        return eosIds.contains(id);
     }
 
     /**
@@ -174,7 +159,7 @@ public final class LanguageModel implements AutoCloseable {
         return out;
     }
 
-    private float[] nextLogits(long[] input, KvCache cache) {
+    float[] nextLogits(long[] input, KvCache cache) {
         try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
             scope.suppressNotUsedWarning();
             NDArray ids = step.create(input).reshape(1, input.length);
@@ -182,7 +167,7 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
-    private long[] fitPrompt(long[] promptIds, GenerationConfig config) {
+    long[] fitPrompt(long[] promptIds, GenerationConfig config) {
         if (promptIds.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: give at least one token");
         }

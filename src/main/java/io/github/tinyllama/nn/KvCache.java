@@ -76,10 +76,11 @@ public final class KvCache implements AutoCloseable {
     /** Writes this step's keys and values of one layer and returns all cached ones, up to and including them. */
     NDArray[] append(int layer, NDArray k, NDArray v) {
         long count = k.getShape().get(2);
-        NDIndex fresh = new NDIndex(":, :, {}:{}", length, length + count);
+        // Built, not parsed from a string: this runs twice per layer per token.
+        NDIndex fresh = new NDIndex().addAllDim().addAllDim().addSliceDim(length, length + count);
         keys[layer].set(fresh, k.toType(DataType.FLOAT32, false));
         values[layer].set(fresh, v.toType(DataType.FLOAT32, false));
-        NDIndex seen = new NDIndex(":, :, :{}", length + count);
+        NDIndex seen = new NDIndex().addAllDim().addAllDim().addSliceDim(0, length + count);
         return new NDArray[] {viewFor(k, keys[layer].get(seen)), viewFor(k, values[layer].get(seen))};
     }
 

@@ -39,7 +39,8 @@ public final class Mlp extends LlamaBlock {
             gate = Projection.apply(x, ps.getValue(gateProj, x.getDevice(), training));
             up = Projection.apply(x, ps.getValue(upProj, x.getDevice(), training));
         }
-        NDArray hidden = Activation.swish(gate, 1f).mul(up);
+        // SiLU as x * sigmoid(x): DJL's swish(x, 1) spends a third operation multiplying by beta.
+        NDArray hidden = gate.mul(Activation.sigmoid(gate)).mul(up);
         return Projection.apply(hidden, ps.getValue(downProj, x.getDevice(), training));
     }
 

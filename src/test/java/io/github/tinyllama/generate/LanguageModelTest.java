@@ -149,6 +149,29 @@ class LanguageModelTest {
     }
 
     @Test
+    void sessionReusesItsCacheAndMatchesFreshGeneration() {
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(5).ignoreEos(true).build();
+        try (Session session = model.newSession(128)) {
+            long[] first = session.generate(prompt(), config, id -> true).ids();
+            long[] afterFirst = session.cachedTokens();
+            // The cache holds the prompt and every generated token but the last, which was never fed back.
+            assertEquals(prompt().length + first.length - 1, afterFirst.length);
+
+            long[] followUp = LongStream.concat(LongStream.concat(LongStream.of(prompt()), LongStream.of(first)),
+                    LongStream.of(40, 41)).toArray();
+            long[] continued = session.generate(followUp, config, id -> true).ids();
+            assertArrayEquals(afterFirst, Arrays.copyOf(session.cachedTokens(), afterFirst.length),
+                    "the earlier tokens stay cached");
+            assertArrayEquals(model.generate(followUp, config, id -> true).ids(), continued);
+
+            long[] rewritten = followUp.clone();
+            rewritten[2] = 77;
+            assertArrayEquals(model.generate(rewritten, config, id -> true).ids(),
+                    session.generate(rewritten, config, id -> true).ids(), "a changed prefix is recomputed");
+        }
+    }
+
+    @Test
     void nothingAllocatedForATokenOutlivesIt() {
         BaseNDManager manager = (BaseNDManager) model.model().getNDManager();
         GenerationConfig config = GenerationConfig.builder().maxNewTokens(8).ignoreEos(true).build();

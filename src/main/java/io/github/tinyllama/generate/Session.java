@@ -1,0 +1,116 @@
+package io.github.tinyllama.generate;
+
+import io.github.tinyllama.nn.KvCache;
+
+import java.util.Arrays;
+
+/**
+ * A conversation with the model that keeps its KV cache between calls.
+ *
+ * <p>Each call passes the whole token sequence so far; the session reuses the cached keys and
+ * values of the longest prefix it has already read and runs only the rest through the model. A
+ * chat turn therefore costs its new tokens, and a prompt that rewrites earlier text (a different
+ * system prompt, a retokenised boundary) stays correct: the cache is cut back to where the token
+ * sequences diverge.
+ */
+public final class Session implements AutoCloseable {
+
+    private final LanguageModel model;
+    private final KvCache cache;
+    private long[] cached = new long[0];
+
+    Session(LanguageModel model, int capacity) {
+        this.model = model;
+        this.cache = new KvCache(model.config(), 1, capacity, model.model().getNDManager().getDevice());
+    }
+
+    /** The tokens whose keys and values are cached, in order. */
+    public long[] cachedTokens() {
+        return cached.clone();
+    }
+
+    /** The most tokens this session can hold. */
+    public int capacity() {
+        return cache.capacity();
+    }
+
+    /**
+     * Generates tokens after {@code promptIds}, reusing the cache for the prefix it shares with what
+     * this session has read.
+     *
+     * @param promptIds the whole sequence so far (not just the new part), used as given
+     * @param config budget, sampling and stop rules
+     * @param sink receives each new token except an end-of-sequence one; returning {@code false} stops
+     * @return the new tokens, why generation stopped and timings (text empty: no tokenizer here)
+     * @throws IllegalArgumentException if the prompt is empty, has ids outside the vocabulary, or does
+     *     not fit the session
+     */
+    public GenerationResult generate(long[] promptIds, GenerationConfig config, TokenSink sink) {
+        long[] prompt = model.fitPrompt(promptIds, config);
+        if (prompt.length > cache.capacity()) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length
+                    + " tokens but the session holds " + cache.capacity());
+        }
+        // At least the last prompt token must run through the model to give the next token's logits.
+        int reused = Math.min(commonPrefix(cached, prompt), prompt.length - 1);
+        cache.truncate(reused);
+        cached = Arrays.copyOf(prompt, reused);
+
+        Sampler sampler = new Sampler(config);
+        boolean[] seen = new boolean[model.config().vocabSize()];
+        for (long id : prompt) {
+            seen[(int) id] = true;
+        }
+        long[] out = new long[config.maxNewTokens()];
+        int produced = 0;
+        FinishReason reason = FinishReason.LENGTH;
+        long started = System.nanoTime();
+        long prefillDone = started;
+        long[] input = Arrays.copyOfRange(prompt, reused, prompt.length);
+        while (produced < out.length && cache.length() + input.length <= cache.capacity()) {
+            float[] logits = model.nextLogits(input, cache);
+            remember(input);
+            if (produced == 0) {
+                prefillDone = System.nanoTime();
+            }
+            int next = sampler.next(logits, seen);
+            seen[next] = true;
+            out[produced++] = next;
+            if (!config.ignoreEos() && model.isEndOfSequence(next)) {
+                reason = FinishReason.EOS;
+                break;
+            }
+            if (!sink.accept(next)) {
+                reason = FinishReason.STOP;
+                break;
+            }
+            input = new long[] {next};
+        }
+        long finished = System.nanoTime();
+        if (produced == 0) {
+            prefillDone = finished;
+        }
+        return new GenerationResult(prompt, Arrays.copyOf(out, produced), "", reason,
+                (prefillDone - started) / 1e9, (finished - prefillDone) / 1e9);
+    }
+
+    private void remember(long[] fed) {
+        long[] grown = Arrays.copyOf(cached, cached.length + fed.length);
+        System.arraycopy(fed, 0, grown, cached.length, fed.length);
+        cached = grown;
+    }
+
+    private static int commonPrefix(long[] a, long[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}
