@@ -36,9 +36,11 @@ public final class LanguageModel implements AutoCloseable {
     private final LlamaModel block;
     private final GenerationDefaults defaults;
     private final Set<Integer> eosIds;
+    private final boolean ownsModel;
 
-    private LanguageModel(Model model, LlamaModel block, GenerationDefaults defaults) {
+    private LanguageModel(Model model, LlamaModel block, GenerationDefaults defaults, boolean ownsModel) {
         this.model = model;
+        this.ownsModel = ownsModel;
         this.block = block;
         this.defaults = defaults;
         this.eosIds = new LinkedHashSet<>(block.config().eosTokenIds());
@@ -65,11 +67,29 @@ public final class LanguageModel implements AutoCloseable {
             WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, progress);
             model.setBlock(block);
             model.setDataType(dataType);
-            return new LanguageModel(model, block, defaults);
+            return new LanguageModel(model, block, defaults, true);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * Generates with a DJL model that already holds a loaded {@link LlamaModel} block (for example a
+     * {@code ZooModel}); closing the result leaves that model open.
+     *
+     * @param model the DJL model whose block is a {@link LlamaModel}
+     * @param defaults the checkpoint's generation defaults
+     * @return a view that generates and scores with the model's weights
+     * @throws IllegalArgumentException if the model's block is not a {@link LlamaModel}
+     */
+    public static LanguageModel of(Model model, GenerationDefaults defaults) {
+        if (!(model.getBlock() instanceof LlamaModel)) {
+            throw new IllegalArgumentException("model '" + model.getName() + "' holds a "
+                    + (model.getBlock() == null ? "null block" : model.getBlock().getClass().getName())
+                    + ", not a LlamaModel");
+        }
+        return new LanguageModel(model, (LlamaModel) model.getBlock(), defaults, false);
     }
 
     /** The model's architecture. */
@@ -196,6 +216,8 @@ public final class LanguageModel implements AutoCloseable {
 
     @Override
     public void close() {
-        model.close();
+        if (ownsModel) {
+            model.close();
+        }
     }
 }

@@ -41,6 +41,18 @@ public final class TinyLlama implements AutoCloseable {
         return new Builder(modelDir);
     }
 
+    /**
+     * Pairs a model over ids with a tokenizer; closing the result closes both (a model made with
+     * {@link LanguageModel#of} leaves its DJL model open).
+     *
+     * @param model the model
+     * @param tokenizer its tokenizer
+     * @return the text-level model
+     */
+    public static TinyLlama of(LanguageModel model, LlamaTokenizer tokenizer) {
+        return new TinyLlama(model, tokenizer);
+    }
+
     /** The model's architecture. */
     public LlamaConfig config() {
         return model.config();

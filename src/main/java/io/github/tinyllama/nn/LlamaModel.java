@@ -127,9 +127,19 @@ public final class LlamaModel extends LlamaBlock {
         return rope;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An empty input gives an empty output: translators that run a whole generation loop in
+     * {@code processInput} (through {@link #forward(ParameterStore, NDArray, KvCache, boolean, boolean)}
+     * and a cache) hand DJL's predictor nothing left to compute.
+     */
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        if (inputs.isEmpty()) {
+            return new NDList();
+        }
         return new NDList(forward(ps, inputs.head(), null, false, training));
     }
 

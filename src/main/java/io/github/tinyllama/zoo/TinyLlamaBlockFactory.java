@@ -1,0 +1,51 @@
+package io.github.tinyllama.zoo;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockFactory;
+
+import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.WeightLoader;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Builds a {@link LlamaModel} from a Hugging Face model directory for DJL's generic loading path
+ * ({@code blockFactory} argument): the architecture from {@code config.json}, the weights from the
+ * checkpoint files, straight into the model's memory. DJL itself then has no parameter file to
+ * read, so the artifact carries the option {@code hasParameter=false}.
+ *
+ * <p>Argument {@code dtype}: {@code float32} (default) or {@code float16} for the weight matrices.
+ */
+public final class TinyLlamaBlockFactory implements BlockFactory {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
+        LlamaConfig config = LlamaConfig.load(modelPath);
+        LlamaModel block = new LlamaModel(config);
+        try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
+            WeightLoader.load(block, checkpoint, model.getNDManager(), dataType(arguments), true, bytes -> {});
+        }
+        return block;
+    }
+
+    static DataType dataType(Map<String, ?> arguments) {
+        Object value = arguments.get("dtype");
+        String name = value == null ? "float32" : value.toString();
+        switch (name) {
+            case "float32":
+                return DataType.FLOAT32;
+            case "float16":
+                return DataType.FLOAT16;
+            default:
+                throw new IllegalArgumentException("argument dtype is '" + name + "': use float32 or float16");
+        }
+    }
+}

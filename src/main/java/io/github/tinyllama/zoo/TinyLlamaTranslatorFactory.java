@@ -1,0 +1,72 @@
+package io.github.tinyllama.zoo;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorFactory;
+import ai.djl.util.Pair;
+
+import io.github.tinyllama.config.GenerationDefaults;
+import io.github.tinyllama.generate.GenerationConfig;
+import io.github.tinyllama.generate.GenerationResult;
+import io.github.tinyllama.generate.LanguageModel;
+import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.tokenizer.LlamaTokenizer;
+
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Translators for a TinyLlama {@link Model} whose block is a {@link io.github.tinyllama.nn.LlamaModel}:
+ * {@code String → String} (prompt to continuation) and {@code GenerationRequest → GenerationResult}
+ * (per-call settings, streaming, ids and timings).
+ *
+ * <p>The tokenizer comes from the model directory; default generation settings from the Criteria
+ * arguments, then the checkpoint's {@code generation_config.json} (see {@link GenerationArguments}).
+ */
+public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
+
+    private static final Set<Pair<Type, Type>> SUPPORTED = Set.of(
+            new Pair<>(String.class, String.class),
+            new Pair<>(GenerationRequest.class, GenerationResult.class));
+
+    @Override
+    public Set<Pair<Type, Type>> getSupportedTypes() {
+        return SUPPORTED;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model, Map<String, ?> arguments)
+            throws TranslateException {
+        if (!isSupported(input, output)) {
+            throw new IllegalArgumentException("unsupported types " + input.getName() + " -> " + output.getName());
+        }
+        TinyLlama llm;
+        GenerationConfig defaults;
+        try {
+            Path dir = model.getModelPath();
+            GenerationDefaults shipped = GenerationDefaults.load(dir);
+            defaults = GenerationArguments.read(arguments, shipped);
+            LlamaTokenizer tokenizer = LlamaTokenizer.load(dir);
+            // The ZooModel closes only its model, so the tokenizer is handed to the model's manager.
+            model.getNDManager().attachInternal(NDManager.nextUid(), tokenizer);
+            llm = TinyLlama.of(LanguageModel.of(model, shipped), tokenizer);
+        } catch (IOException e) {
+            throw new TranslateException("cannot prepare the tokenizer or generation settings: " + e.getMessage(), e);
+        }
+        Function<?, ?> job;
+        if (input == String.class) {
+            job = (String prompt) -> llm.generate(prompt, defaults).text();
+        } else {
+            job = (GenerationRequest r) -> llm.generate(r.prompt(), r.config() != null ? r.config() : defaults,
+                    r.onText() != null ? r.onText() : text -> {});
+        }
+        return new GenerationTranslator<>((Function<I, O>) job);
+    }
+}

@@ -1,0 +1,81 @@
+package io.github.tinyllama.zoo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+
+import io.github.tinyllama.checkpoint.DType;
+import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.generate.GenerationConfig;
+import io.github.tinyllama.generate.GenerationResult;
+import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.testing.SharedTokenizer;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** DJL's generic loading path (Criteria with a local directory) builds our block and translators. */
+class LocalCriteriaTest {
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void writeModel() throws Exception {
+        RandomCheckpoint.write(dir, LlamaConfig.tiny(), DType.BF16, 9);
+        Path converted = SharedTokenizer.convertedDir();
+        Files.copy(converted.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(converted.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+    }
+
+    @Test
+    void stringToStringEqualsTheJavaApi() throws Exception {
+        Criteria<String, String> criteria = Criteria.builder()
+                .setTypes(String.class, String.class)
+                .optModelPath(dir)
+                .optEngine("PyTorch")
+                .optArgument("blockFactory", TinyLlamaBlockFactory.class.getName())
+                .optTranslatorFactory(new TinyLlamaTranslatorFactory())
+                .optOption("hasParameter", "false")
+                .optArgument("maxNewTokens", 6)
+                .build();
+        String expected;
+        try (TinyLlama llm = TinyLlama.load(dir)) {
+            expected = llm.generate("Hello", GenerationConfig.greedy(6)).text();
+        }
+        try (ZooModel<String, String> model = criteria.loadModel();
+                Predictor<String, String> predictor = model.newPredictor()) {
+            assertEquals(expected, predictor.predict("Hello"));
+        }
+    }
+
+    @Test
+    void requestsOverrideSettingsAndStream() throws Exception {
+        Criteria<GenerationRequest, GenerationResult> criteria = Criteria.builder()
+                .setTypes(GenerationRequest.class, GenerationResult.class)
+                .optModelUrls(dir.toUri() + "?blockFactory=" + TinyLlamaBlockFactory.class.getName()
+                        + "&translatorFactory=" + TinyLlamaTranslatorFactory.class.getName() + "&dtype=float16")
+                .optEngine("PyTorch")
+                .optOption("hasParameter", "false")
+                .build();
+        try (ZooModel<GenerationRequest, GenerationResult> model = criteria.loadModel();
+                Predictor<GenerationRequest, GenerationResult> predictor = model.newPredictor()) {
+            StringBuilder streamed = new StringBuilder();
+            GenerationResult r = predictor.predict(new GenerationRequest("Hi", GenerationConfig.greedy(4), streamed::append));
+            assertEquals(4, r.generatedTokens());
+            assertEquals(r.text(), streamed.toString());
+            assertEquals(DataType.FLOAT16, model.getNDManager().getManagedArrays().stream()
+                    .filter(a -> a.getShape().dimension() == 2 && a.getShape().get(0) == 32000).findFirst()
+                    .orElseThrow().getDataType());
+        }
+    }
+}
