@@ -102,6 +102,19 @@ public final class TinyLlama implements AutoCloseable {
     }
 
     /**
+     * Generates a continuation of {@code prompt} (BOS added) as an iterator of text pieces, produced
+     * on a worker thread while the caller reads; close it to stop early.
+     *
+     * @param prompt the prompt
+     * @param config budget, sampling and stop rules
+     * @return the pieces; {@link TextStream#result()} gives the whole result after the last piece
+     */
+    public TextStream stream(String prompt, GenerationConfig config) {
+        long[] ids = tokenizer.encode(prompt);
+        return new TextStream(onText -> generate(ids, config, onText));
+    }
+
+    /**
      * Scores token ids: {@code logprobs[i] = log P(ids[i] | ids[0..i-1])}, element 0 {@code NaN}.
      *
      * @param ids the tokens, used as given
