@@ -225,9 +225,13 @@ public enum ChatTemplate {
      * <p>A chat session rendering each prompt with the generation prompt passes {@code true} for both.
      * Once the model has replied, the delta after the assistant's message starts with the reply
      * itself; a session whose KV cache already holds the generated tokens skips them (and, for
-     * Zephyr and ChatML, the {@link #assistantTerminator()} if the model generated it). Encoding the
-     * delta on its own may not give the same ids as encoding the whole text (SentencePiece adds a
-     * dummy-prefix space at the start of each text it encodes).
+     * Zephyr and ChatML, the {@link #assistantTerminator()} if the model generated it).
+     *
+     * <p>Encoding a delta on its own does not always give the ids it has inside the whole prompt:
+     * SentencePiece adds a dummy-prefix space ({@code ▁}) to the start of every text it encodes. Text
+     * that starts with a special token is safe, so for Zephyr cut the delta after a reply at its
+     * {@code </s>} and encode from there (without BOS); the ids then equal the tail of the whole
+     * prompt's ids ({@code ChatTemplateTokenizationTest} checks this with the real tokenizer).
      *
      * @param messages the whole conversation, as for {@link #render(List, boolean)}
      * @param previousCount how many messages were rendered before, 0 to {@code messages.size()}; 0 means
