@@ -7,7 +7,6 @@ import io.github.tinyllama.generate.Benchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -16,8 +15,9 @@ import java.util.concurrent.Callable;
         description = "Measure load time, prefill and decode speed and peak memory on random prompt tokens.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
+            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
+    String model;
 
     @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
     int promptTokens;
@@ -34,8 +34,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelLoading.requireDirectory(model);
-        Benchmark.Result r = Benchmark.run(model, dtype.dataType, null, promptTokens, newTokens);
+        Benchmark.Result r = Benchmark.run(ModelLoading.resolve(model, json), dtype.dataType, null, promptTokens,
+                newTokens);
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("load_seconds", r.loadSeconds());

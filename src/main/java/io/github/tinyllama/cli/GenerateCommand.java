@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,8 +20,9 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate a continuation of a prompt.")
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
+            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
+    String model;
 
     @ArgGroup(multiplicity = "1")
     Prompt prompt;

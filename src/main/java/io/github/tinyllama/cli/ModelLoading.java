@@ -4,19 +4,20 @@ import ai.djl.training.util.ProgressBar;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.zoo.HubClient;
+import io.github.tinyllama.zoo.ModelLocator;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Loads a model for a command, showing a progress bar on an interactive terminal. */
+/** Finds (or downloads) and loads a model for a command, showing progress bars on an interactive terminal. */
 final class ModelLoading {
 
     private ModelLoading() {}
 
-    static TinyLlama load(Path modelDir, Dtype dtype, boolean quiet) throws IOException {
-        requireDirectory(modelDir);
+    static TinyLlama load(String model, Dtype dtype, boolean quiet) throws IOException {
+        Path modelDir = resolve(model, quiet);
         TinyLlama.Builder builder = TinyLlama.builder(modelDir).dataType(dtype.dataType);
         if (quiet || System.console() == null) {
             return builder.load();
@@ -26,20 +27,38 @@ final class ModelLoading {
             total = checkpoint.totalBytes();
         }
         ProgressBar bar = new ProgressBar("Loading " + modelDir.getFileName(), total);
-        // DJL's progress bar draws on standard output, which belongs to the command's results.
+        return onStderr(() -> builder.progress(bar::increment).load(), bar);
+    }
+
+    /**
+     * A model directory, or a released checkpoint's name (downloaded into the cache on first use).
+     *
+     * @param model what the user gave to {@code --model}
+     * @param quiet no progress bar
+     */
+    static Path resolve(String model, boolean quiet) throws IOException {
+        HubClient hub = HubClient.fromEnvironment();
+        if (quiet || System.console() == null) {
+            return ModelLocator.locate(model, hub, null);
+        }
+        ProgressBar bar = new ProgressBar();
+        return onStderr(() -> ModelLocator.locate(model, hub, bar), bar);
+    }
+
+    /** Work that may throw an I/O error. */
+    private interface IoWork<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code work} with DJL's progress bar, which draws on standard output, moved to standard error. */
+    private static <T> T onStderr(IoWork<T> work, ProgressBar bar) throws IOException {
         PrintStream stdout = System.out;
         System.setOut(System.err);
         try {
-            return builder.progress(bar::increment).load();
+            return work.run();
         } finally {
             bar.end();
             System.setOut(stdout);
-        }
-    }
-
-    static void requireDirectory(Path modelDir) throws IOException {
-        if (!Files.isDirectory(modelDir)) {
-            throw new IOException(modelDir + ": no such model directory");
         }
     }
 }

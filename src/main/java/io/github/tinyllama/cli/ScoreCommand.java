@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -19,8 +18,9 @@ import java.util.concurrent.Callable;
         description = "Print log P(token | everything before it) for each token of a text.")
 final class ScoreCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
+            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
+    String model;
 
     @ArgGroup(multiplicity = "1")
     Input input;

@@ -27,8 +27,9 @@ final class TokenizeCommand implements Callable<Integer> {
     Source source;
 
     static final class Source {
-        @Option(names = "--model", paramLabel = "DIR", description = "Model directory holding tokenizer.json or tokenizer.model.")
-        Path model;
+        @Option(names = "--model", paramLabel = "DIR|NAME",
+                description = "Model directory (or released checkpoint name) with tokenizer.json or tokenizer.model.")
+        String model;
 
         @Option(names = "--tokenizer", paramLabel = "FILE", description = "A tokenizer.json or SentencePiece tokenizer.model.")
         Path tokenizer;
@@ -51,7 +52,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (LlamaTokenizer tokenizer = LlamaTokenizer.load(source.model != null ? source.model : source.tokenizer)) {
+        try (LlamaTokenizer tokenizer = LlamaTokenizer.load(source.model != null ? ModelLoading.resolve(source.model, true) : source.tokenizer)) {
             if (input.text != null) {
                 out.println(Json.write(Json.ids(tokenizer.encode(input.text, !noBos))));
                 return 0;

@@ -1,5 +1,6 @@
 package io.github.tinyllama.generate;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -55,6 +56,14 @@ public record GenerationConfig(
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
         }
+    }
+
+    /** The same settings with {@code extra} stop strings added to these. */
+    public GenerationConfig withMoreStopStrings(List<String> extra) {
+        List<String> all = new ArrayList<>(stopStrings);
+        extra.stream().filter(s -> !all.contains(s)).forEach(all::add);
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, all, leftTruncate,
+                ignoreEos);
     }
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens. */

@@ -10,6 +10,7 @@ import io.github.tinyllama.tokenizer.StreamingDecoder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 
 /**
@@ -88,9 +89,30 @@ public final class TinyLlama implements AutoCloseable {
      * @return the new tokens and text, why generation stopped, and timings
      */
     public GenerationResult generate(long[] promptIds, GenerationConfig config, Consumer<String> onText) {
+        return decodeText(config, onText, sink -> model.generate(promptIds, config, sink));
+    }
+
+    /**
+     * Like {@link #generate(long[], GenerationConfig, Consumer)}, in a session that keeps its KV cache
+     * between calls (see {@link Session}).
+     *
+     * @param session a session of this model ({@link LanguageModel#newSession})
+     * @param promptIds the whole sequence so far
+     * @param config budget, sampling and stop rules
+     * @param onText receives new text as it becomes final
+     * @return the new tokens and text
+     */
+    public GenerationResult generate(Session session, long[] promptIds, GenerationConfig config,
+            Consumer<String> onText) {
+        return decodeText(config, onText, sink -> session.generate(promptIds, config, sink));
+    }
+
+    /** Turns the ids a generation produces into streamed text, ending it at the first stop string. */
+    private GenerationResult decodeText(GenerationConfig config, Consumer<String> onText,
+            Function<TokenSink, GenerationResult> generation) {
         StreamingDecoder decoder = tokenizer.newStreamingDecoder();
         StopStrings stops = new StopStrings(config.stopStrings());
-        GenerationResult result = model.generate(promptIds, config, id -> {
+        GenerationResult result = generation.apply(id -> {
             emit(onText, stops.add(decoder.push(id)));
             return !stops.stopped();
         });

@@ -62,9 +62,25 @@ final class HubRepository extends AbstractRepository {
 
     @Override
     public void prepare(Artifact artifact, Progress progress) throws IOException {
-        CatalogEntry entry = entry(artifact.getName());
-        List<String> files = new ArrayList<>(entry.files());
-        hub.download(entry.repo(), entry.revision(), files, progress);
+        fetch(entry(artifact.getName()), progress);
+    }
+
+    /** Downloads a checkpoint's files (those already cached are kept) and returns their directory. */
+    Path fetch(CatalogEntry entry, Progress progress) throws IOException {
+        Path dir = hub.download(entry.repo(), entry.revision(), entry.files(), progress);
+        if (entry.optionalFiles() == null || hub.isOffline()) {
+            return dir;
+        }
+        for (String file : entry.optionalFiles()) {
+            try {
+                hub.download(entry.repo(), entry.revision(), List.of(file), null);
+            } catch (HubException e) {
+                if (e.kind() != HubException.Kind.NOT_FOUND) {
+                    throw e;
+                }
+            }
+        }
+        return dir;
     }
 
     @Override

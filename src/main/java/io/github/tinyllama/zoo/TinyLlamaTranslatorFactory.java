@@ -12,6 +12,7 @@ import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.GenerationResult;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.tokenizer.ChatTemplate;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
 
 import java.io.IOException;
@@ -23,17 +24,21 @@ import java.util.function.Function;
 
 /**
  * Translators for a TinyLlama {@link Model} whose block is a {@link io.github.tinyllama.nn.LlamaModel}:
- * {@code String → String} (prompt to continuation) and {@code GenerationRequest → GenerationResult}
- * (per-call settings, streaming, ids and timings).
+ * {@code String → String} (prompt to continuation), {@code GenerationRequest → GenerationResult}
+ * (per-call settings, streaming, ids and timings) and {@code Conversation → String} (chat messages
+ * to the assistant's reply).
  *
  * <p>The tokenizer comes from the model directory; default generation settings from the Criteria
- * arguments, then the checkpoint's {@code generation_config.json} (see {@link GenerationArguments}).
+ * arguments, then the checkpoint's {@code generation_config.json} (see {@link GenerationArguments});
+ * the chat template from the argument {@code chatFormat}, else the checkpoint's
+ * {@code tokenizer_config.json}, else none.
  */
 public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
 
     private static final Set<Pair<Type, Type>> SUPPORTED = Set.of(
             new Pair<>(String.class, String.class),
-            new Pair<>(GenerationRequest.class, GenerationResult.class));
+            new Pair<>(GenerationRequest.class, GenerationResult.class),
+            new Pair<>(Conversation.class, String.class));
 
     @Override
     public Set<Pair<Type, Type>> getSupportedTypes() {
@@ -49,6 +54,7 @@ public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
         }
         TinyLlama llm;
         GenerationConfig defaults;
+        ChatTemplate template;
         try {
             Path dir = model.getModelPath();
             GenerationDefaults shipped = GenerationDefaults.load(dir);
@@ -57,15 +63,22 @@ public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
             // The ZooModel closes only its model, so the tokenizer is handed to the model's manager.
             model.getNDManager().attachInternal(NDManager.nextUid(), tokenizer);
             llm = TinyLlama.of(LanguageModel.of(model, shipped), tokenizer);
+            Object format = arguments.get("chatFormat");
+            template = format != null ? ChatTemplate.named(format.toString())
+                    : ChatTemplate.detect(dir).orElse(ChatTemplate.NONE);
         } catch (IOException e) {
             throw new TranslateException("cannot prepare the tokenizer or generation settings: " + e.getMessage(), e);
         }
         Function<?, ?> job;
         if (input == String.class) {
             job = (String prompt) -> llm.generate(prompt, defaults).text();
-        } else {
+        } else if (input == GenerationRequest.class) {
             job = (GenerationRequest r) -> llm.generate(r.prompt(), r.config() != null ? r.config() : defaults,
                     r.onText() != null ? r.onText() : text -> {});
+        } else {
+            GenerationConfig chat = defaults.withMoreStopStrings(template.stopStrings());
+            job = (Conversation c) -> llm.generate(llm.tokenizer().encode(template.render(c.messages(), true)), chat,
+                    text -> {}).text().strip();
         }
         return new GenerationTranslator<>((Function<I, O>) job);
     }
