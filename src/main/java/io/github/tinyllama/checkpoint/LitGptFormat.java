@@ -231,7 +231,8 @@ public final class LitGptFormat {
      * written) taking the place of its {@code q_proj}. {@code rotary_emb.inv_freq} buffers are dropped.
      *
      * @param hf the checkpoint
-     * @param dtype the element type to write
+     * @param dtype the element type to write, or null to keep each tensor's stored type (the fused
+     *     matrix takes {@code q_proj}'s)
      * @return the sources; if reading fails while writing, the writer sees an {@link UncheckedIOException}
      * @throws CheckpointFormatException if a name is outside the Llama layout, or q, k and v are
      *     missing or do not fit this attention shape
@@ -251,10 +252,11 @@ public final class LitGptFormat {
             if (name.endsWith(".k_proj.weight") || name.endsWith(".v_proj.weight")) {
                 continue;
             }
+            DType type = dtype != null ? dtype : hf.info(name).dtype();
             if (name.endsWith(".q_proj.weight")) {
-                out.add(fused(hf, name, lit, dtype));
+                out.add(fused(hf, name, lit, type));
             } else {
-                out.add(hf.source(name, lit, dtype));
+                out.add(hf.source(name, lit, type));
             }
         }
         return out;
