@@ -40,11 +40,16 @@ public final class TorchWriter {
      * @throws IOException if writing fails; the target is then left as it was
      */
     public static void write(Path file, List<TensorSource> tensors) throws IOException {
-        write(file, tensors, false);
+        write(file, tensors, false, false);
     }
 
-    /** As {@link #write(Path, List)}; {@code forceZip64} writes ZIP64 records even for small files (tests). */
-    static void write(Path file, List<TensorSource> tensors, boolean forceZip64) throws IOException {
+    /**
+     * As {@link #write(Path, List)}, for tests: {@code zip64End} writes the ZIP64 end records even for a
+     * small file (as torch's reader accepts); {@code zip64Entries} also gives every central-directory
+     * entry a ZIP64 offset (which torch's reader accepts only where the offset really is past 4 GiB).
+     */
+    static void write(Path file, List<TensorSource> tensors, boolean zip64End, boolean zip64Entries)
+            throws IOException {
         Set<String> names = new HashSet<>();
         for (TensorSource t : tensors) {
             if (!names.add(t.name())) {
@@ -71,7 +76,7 @@ public final class TorchWriter {
                 written.add(entry(out, archive + "/data/" + i, data.duplicate()));
             }
             written.add(entry(out, archive + "/version", ascii("3\n")));
-            centralDirectory(out, written, forceZip64);
+            centralDirectory(out, written, zip64End, zip64Entries);
         });
     }
 
@@ -110,11 +115,11 @@ public final class TorchWriter {
         return new Written(nameBytes, crc.getValue(), size, offset);
     }
 
-    private static void centralDirectory(FileChannel out, List<Written> entries, boolean forceZip64)
-            throws IOException {
+    private static void centralDirectory(FileChannel out, List<Written> entries, boolean zip64End,
+            boolean zip64Entries) throws IOException {
         long start = out.position();
         for (Written e : entries) {
-            boolean z64 = forceZip64 || e.localOffset() >= U32_MAX;
+            boolean z64 = zip64Entries || e.localOffset() >= U32_MAX;
             ByteBuffer c = ByteBuffer.allocate(46 + e.name().length + (z64 ? 12 : 0)).order(ByteOrder.LITTLE_ENDIAN);
             c.putInt(0x02014b50).putShort((short) (z64 ? 45 : 20)).putShort((short) (z64 ? 45 : 20))
                     .putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0x21)
@@ -130,7 +135,7 @@ public final class TorchWriter {
         }
         long end = out.position();
         long size = end - start;
-        boolean z64 = forceZip64 || start >= U32_MAX || size >= U32_MAX || entries.size() >= 0xFFFF;
+        boolean z64 = zip64End || zip64Entries || start >= U32_MAX || size >= U32_MAX || entries.size() >= 0xFFFF;
         ByteBuffer tail = ByteBuffer.allocate(56 + 20 + 22).order(ByteOrder.LITTLE_ENDIAN);
         if (z64) {
             tail.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45).putInt(0).putInt(0)
