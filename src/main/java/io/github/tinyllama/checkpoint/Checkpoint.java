@@ -1,6 +1,8 @@
 package io.github.tinyllama.checkpoint;
 
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -14,30 +16,54 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A Hugging Face checkpoint directory: {@code model.safetensors}, or shards listed in
- * {@code model.safetensors.index.json}.
+ * A checkpoint: named tensors that can be streamed one at a time into buffers, so a checkpoint never
+ * has to fit in memory at once.
  *
- * <p>When both are present the single file wins, as in {@code transformers}. Tensors are read one
- * at a time into fresh buffers, so a checkpoint never has to fit in memory at once.
+ * <p>{@link #open} reads a Hugging Face directory: {@code model.safetensors}, shards listed in
+ * {@code model.safetensors.index.json}, {@code pytorch_model.bin}, or shards listed in
+ * {@code pytorch_model.bin.index.json}, preferred in that order as in {@code transformers}.
+ * {@link LitGptFormat#open} presents a lit-gpt {@code lit_model.pth} under Hugging Face names.
  */
 public final class Checkpoint implements AutoCloseable {
     /** The single-file checkpoint name. */
     public static final String SINGLE_FILE = "model.safetensors";
     /** The index of a sharded checkpoint. */
     public static final String INDEX_FILE = "model.safetensors.index.json";
+    /** The single-file PyTorch checkpoint name. */
+    public static final String TORCH_FILE = "pytorch_model.bin";
+    /** The index of a sharded PyTorch checkpoint. */
+    public static final String TORCH_INDEX_FILE = "pytorch_model.bin.index.json";
+
+    /** Where a checkpoint's tensors come from. */
+    public enum Format {
+        /** {@code .safetensors} file(s). */
+        SAFETENSORS,
+        /** {@code torch.save} file(s) such as {@code pytorch_model.bin}. */
+        PYTORCH,
+        /** A lit-gpt {@code lit_model.pth}, seen under Hugging Face names. */
+        LIT_GPT
+    }
+
+    /** Streams one tensor, converted, into a buffer from its position (unchanged). */
+    @FunctionalInterface
+    interface Reader {
+        void readInto(DType target, ByteBuffer dst) throws IOException;
+    }
 
     private final Path dir;
-    private final List<SafetensorsFile> files;
+    private final Format format;
+    private final List<? extends Closeable> files;
     private final Map<String, TensorInfo> tensors;
-    private final Map<String, SafetensorsFile> owners;
+    private final Map<String, Reader> readers;
     private final Map<String, String> metadata;
 
-    private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, TensorInfo> tensors,
-            Map<String, SafetensorsFile> owners, Map<String, String> metadata) {
+    Checkpoint(Path dir, Format format, List<? extends Closeable> files, Map<String, TensorInfo> tensors,
+            Map<String, Reader> readers, Map<String, String> metadata) {
         this.dir = dir;
+        this.format = format;
         this.files = files;
         this.tensors = Collections.unmodifiableMap(tensors);
-        this.owners = owners;
+        this.readers = readers;
         this.metadata = Collections.unmodifiableMap(metadata);
     }
 
@@ -46,69 +72,83 @@ public final class Checkpoint implements AutoCloseable {
      *
      * @param dir the directory
      * @return the open checkpoint; close it to release the files
-     * @throws CheckpointFormatException if neither layout is present, a file is malformed, or the
-     *     index disagrees with its shards (missing shard or tensor, tensor in two shards)
+     * @throws CheckpointFormatException if no layout is present (the message names every file looked
+     *     for), a file is malformed, or the index disagrees with its shards (missing shard or tensor,
+     *     tensor in two shards)
      * @throws IOException if a file cannot be read
      */
     public static Checkpoint open(Path dir) throws IOException {
-        Path single = dir.resolve(SINGLE_FILE);
-        Path index = dir.resolve(INDEX_FILE);
-        if (Files.isRegularFile(single)) {
-            return openSingle(dir, single);
+        if (Files.isRegularFile(dir.resolve(SINGLE_FILE))) {
+            return openSingle(dir, Format.SAFETENSORS, SafetensorsFile.open(dir.resolve(SINGLE_FILE)));
         }
-        if (Files.isRegularFile(index)) {
-            return openSharded(dir, ShardIndex.read(index));
+        if (Files.isRegularFile(dir.resolve(INDEX_FILE))) {
+            return openSharded(dir, Format.SAFETENSORS, ShardIndex.read(dir.resolve(INDEX_FILE)));
         }
-        throw new CheckpointFormatException(dir + ": no checkpoint found (looked for " + SINGLE_FILE
-                + " and " + INDEX_FILE + ")");
+        if (Files.isRegularFile(dir.resolve(TORCH_FILE))) {
+            return openSingle(dir, Format.PYTORCH, TorchFile.open(dir.resolve(TORCH_FILE)));
+        }
+        if (Files.isRegularFile(dir.resolve(TORCH_INDEX_FILE))) {
+            return openSharded(dir, Format.PYTORCH, ShardIndex.read(dir.resolve(TORCH_INDEX_FILE)));
+        }
+        String hint = Files.isRegularFile(dir.resolve(LitGptFormat.FILE_NAME))
+                ? "; " + LitGptFormat.FILE_NAME + " is a lit-gpt checkpoint: convert it with 'tinyllama convert'"
+                + " or open it with LitGptFormat"
+                : "";
+        throw new CheckpointFormatException(dir + ": no checkpoint found (looked for " + SINGLE_FILE + ", "
+                + INDEX_FILE + ", " + TORCH_FILE + " and " + TORCH_INDEX_FILE + ")" + hint);
     }
 
-    private static Checkpoint openSingle(Path dir, Path file) throws IOException {
-        SafetensorsFile st = SafetensorsFile.open(file);
-        Map<String, SafetensorsFile> owners = new HashMap<>();
-        st.tensors().keySet().forEach(name -> owners.put(name, st));
-        return new Checkpoint(dir, List.of(st), new LinkedHashMap<>(st.tensors()), owners, st.metadata());
+    private static Checkpoint openSingle(Path dir, Format format, TensorFile file) {
+        Map<String, Reader> readers = new HashMap<>();
+        file.tensors().keySet().forEach(name -> readers.put(name, (t, d) -> file.readInto(name, t, d)));
+        Map<String, String> metadata = file instanceof SafetensorsFile st ? st.metadata() : Map.of();
+        return new Checkpoint(dir, format, List.of(file), new LinkedHashMap<>(file.tensors()), readers, metadata);
     }
 
-    private static Checkpoint openSharded(Path dir, ShardIndex index) throws IOException {
-        List<SafetensorsFile> opened = new ArrayList<>();
+    private static TensorFile openFile(Format format, Path file) throws IOException {
+        return format == Format.SAFETENSORS ? SafetensorsFile.open(file) : TorchFile.open(file);
+    }
+
+    private static Checkpoint openSharded(Path dir, Format format, ShardIndex index) throws IOException {
+        List<TensorFile> opened = new ArrayList<>();
         try {
-            Map<Path, SafetensorsFile> shards = new LinkedHashMap<>();
+            Map<Path, TensorFile> shards = new LinkedHashMap<>();
             for (Path shard : index.weightMap().values()) {
                 if (!shards.containsKey(shard)) {
                     if (!Files.isRegularFile(shard)) {
                         throw new CheckpointFormatException(index.file() + ": shard file " + shard
                                 + " is missing");
                     }
-                    SafetensorsFile st = SafetensorsFile.open(shard);
-                    opened.add(st);
-                    shards.put(shard, st);
+                    TensorFile f = openFile(format, shard);
+                    opened.add(f);
+                    shards.put(shard, f);
                 }
             }
             checkNoTensorInTwoShards(index, shards.values());
             Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-            Map<String, SafetensorsFile> owners = new HashMap<>();
+            Map<String, Reader> readers = new HashMap<>();
             for (Map.Entry<String, Path> e : index.weightMap().entrySet()) {
-                SafetensorsFile st = shards.get(e.getValue());
-                TensorInfo info = st.tensors().get(e.getKey());
+                TensorFile f = shards.get(e.getValue());
+                String name = e.getKey();
+                TensorInfo info = f.tensors().get(name);
                 if (info == null) {
-                    throw new CheckpointFormatException(index.file() + ": tensor \"" + e.getKey()
+                    throw new CheckpointFormatException(index.file() + ": tensor \"" + name
                             + "\" is listed in shard " + e.getValue() + ", which does not contain it");
                 }
-                tensors.put(e.getKey(), info);
-                owners.put(e.getKey(), st);
+                tensors.put(name, info);
+                readers.put(name, (t, d) -> f.readInto(name, t, d));
             }
-            return new Checkpoint(dir, List.copyOf(opened), tensors, owners, index.metadata());
+            return new Checkpoint(dir, format, List.copyOf(opened), tensors, readers, index.metadata());
         } catch (IOException | RuntimeException | Error e) {
             closeAll(opened, e);
             throw e;
         }
     }
 
-    private static void checkNoTensorInTwoShards(ShardIndex index, Iterable<SafetensorsFile> shards)
+    private static void checkNoTensorInTwoShards(ShardIndex index, Iterable<TensorFile> shards)
             throws CheckpointFormatException {
         Map<String, Path> firstSeen = new HashMap<>();
-        for (SafetensorsFile st : shards) {
+        for (TensorFile st : shards) {
             for (String name : st.tensors().keySet()) {
                 Path earlier = firstSeen.putIfAbsent(name, st.path());
                 if (earlier != null) {
@@ -119,14 +159,19 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
-    private static void closeAll(List<SafetensorsFile> files, Throwable primary) {
-        for (SafetensorsFile f : files) {
+    static void closeAll(List<? extends Closeable> files, Throwable primary) {
+        for (Closeable f : files) {
             try {
                 f.close();
             } catch (IOException suppressed) {
                 primary.addSuppressed(suppressed);
             }
         }
+    }
+
+    /** @return where the tensors come from */
+    public Format format() {
+        return format;
     }
 
     /** @return the directory this checkpoint was opened from */
@@ -148,7 +193,9 @@ public final class Checkpoint implements AutoCloseable {
 
     /**
      * @param name a tensor name
-     * @return where and how the tensor is stored
+     * @return where and how the tensor is stored; for a tensor that a {@link LitGptFormat} view
+     *     gathers from row blocks of a fused matrix, {@code offset} is where that matrix starts and the
+     *     {@code byteLength} bytes are not one range, so read it through {@link #readInto}
      * @throws IllegalArgumentException if there is no such tensor
      */
     public TensorInfo info(String name) {
@@ -193,7 +240,7 @@ public final class Checkpoint implements AutoCloseable {
      */
     public void readInto(String name, DType target, ByteBuffer dst) throws IOException {
         info(name);
-        owners.get(name).readInto(name, target, dst);
+        readers.get(name).readInto(target, dst);
     }
 
     /**
@@ -211,6 +258,34 @@ public final class Checkpoint implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A source for writing one tensor of this checkpoint in another type or file; its bytes are read
+     * when the writer asks for them.
+     *
+     * @param name a tensor name
+     * @param writtenName the name to give it
+     * @param target the element type to write
+     * @return the source; if reading fails while writing, the writer sees an {@link UncheckedIOException}
+     * @throws IllegalArgumentException if there is no such tensor
+     */
+    public TensorSource source(String name, String writtenName, DType target) {
+        TensorInfo info = info(name);
+        return new TensorSource(writtenName, target, info.shape(), () -> {
+            long bytes = info.numel() * target.byteSize();
+            if (bytes > Integer.MAX_VALUE) {
+                throw new UncheckedIOException(new CheckpointFormatException(info.file() + ": tensor \"" + name
+                        + "\" as " + target + " is " + bytes + " bytes, more than the 2 GiB one buffer can hold"));
+            }
+            ByteBuffer out = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+            try {
+                readInto(name, target, out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out;
+        });
+    }
+
     /** @return the total size of all tensors' stored bytes */
     public long totalBytes() {
         return tensors.values().stream().mapToLong(TensorInfo::byteLength).sum();
@@ -220,7 +295,7 @@ public final class Checkpoint implements AutoCloseable {
     @Override
     public void close() throws IOException {
         IOException first = null;
-        for (SafetensorsFile f : files) {
+        for (Closeable f : files) {
             try {
                 f.close();
             } catch (IOException e) {

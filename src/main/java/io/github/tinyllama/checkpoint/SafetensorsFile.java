@@ -21,14 +21,10 @@ import java.util.Map;
  * single mapping for files of any size; only a single tensor over 2 GiB is refused. Mappings
  * stay valid after {@link #close()} and are released by the garbage collector.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile implements TensorFile {
     /** Same cap as the reference Rust implementation: a real header is a few hundred KB at most. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
     private static final int LENGTH_PREFIX_BYTES = 8;
-    /** Large enough that each read and each parallel conversion amortises its overhead, small enough to stay cached. */
-    private static final int STAGING_BYTES = 8 << 20;
-    private static final ThreadLocal<ByteBuffer> STAGING = ThreadLocal.withInitial(
-            () -> ByteBuffer.allocateDirect(STAGING_BYTES).order(ByteOrder.LITTLE_ENDIAN));
 
     private final Path file;
     private final FileChannel channel;
@@ -201,28 +197,7 @@ public final class SafetensorsFile implements AutoCloseable {
         if (info == null) {
             throw new IllegalArgumentException(file + ": no tensor named \"" + name + "\"");
         }
-        if (dst.remaining() / target.byteSize() < info.numel()) {
-            throw new IllegalArgumentException("tensor \"" + name + "\" needs room for " + info.numel()
-                    + " elements, the buffer has " + dst.remaining() / target.byteSize());
-        }
-        ByteBuffer staging = STAGING.get();
-        int elementsPerChunk = staging.capacity() / info.dtype().byteSize();
-        long done = 0;
-        while (done < info.numel()) {
-            int count = (int) Math.min(elementsPerChunk, info.numel() - done);
-            staging.clear().limit(count * info.dtype().byteSize());
-            long at = info.offset() + done * info.dtype().byteSize();
-            while (staging.hasRemaining()) {
-                if (channel.read(staging, at + staging.position()) < 0) {
-                    throw new CheckpointFormatException(file + ": file ends inside tensor \"" + name + "\"");
-                }
-            }
-            staging.flip();
-            ByteBuffer out = dst.duplicate().order(dst.order());
-            out.position(Math.toIntExact(dst.position() + done * target.byteSize()));
-            Conversions.convert(staging, info.dtype(), out, target);
-            done += count;
-        }
+        RangeReader.read(channel, info, target, dst);
     }
 
     /** Closes the file handle; buffers already returned by {@link #raw} remain readable. */

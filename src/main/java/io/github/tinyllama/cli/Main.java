@@ -16,6 +16,7 @@ import java.io.PrintWriter;
             ScoreCommand.class,
             TokenizeCommand.class,
             ConvertTokenizerCommand.class,
+            ConvertCommand.class,
             RandomCheckpointCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

@@ -1,0 +1,142 @@
+package io.github.tinyllama.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.checkpoint.DType;
+import io.github.tinyllama.checkpoint.LitGptFormat;
+import io.github.tinyllama.checkpoint.SafetensorsWriter;
+import io.github.tinyllama.checkpoint.TensorSource;
+import io.github.tinyllama.checkpoint.TorchWriter;
+import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.util.AtomicFiles;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code tinyllama convert}: between HF safetensors, HF {@code pytorch_model.bin} and lit-gpt {@code lit_model.pth}. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Convert a checkpoint between Hugging Face and lit-gpt layouts.",
+            "Input (detected): model.safetensors[.index.json], pytorch_model.bin[.index.json] or lit_model.pth "
+                    + "(which needs config.json or --config for the attention shape).",
+            "Output: --format hf writes model.safetensors; --format lit writes lit_model.pth. config.json, "
+                    + "generation_config.json and tokenizer files are copied when present."})
+final class ConvertCommand implements Callable<Integer> {
+
+    /** Output layouts. */
+    enum Format {
+        hf,
+        lit
+    }
+
+    /** Output tensor types. */
+    enum StoredType {
+        bf16(DType.BF16),
+        f16(DType.F16),
+        f32(DType.F32);
+
+        final DType dtype;
+
+        StoredType(DType dtype) {
+            this.dtype = dtype;
+        }
+    }
+
+    /** Copied beside the weights when the input directory has them. */
+    static final List<String> SIDE_FILES = List.of("generation_config.json", "tokenizer.json", "tokenizer.model",
+            "tokenizer_config.json", "special_tokens_map.json");
+
+    @Option(names = "--from", required = true, paramLabel = "DIR", description = "Input model directory (or a .pth file).")
+    Path from;
+
+    @Option(names = "--to", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
+    Path to;
+
+    @Option(names = "--format", required = true, paramLabel = "FORMAT",
+            description = "Output layout: ${COMPLETION-CANDIDATES}.")
+    Format format;
+
+    @Option(names = "--dtype", paramLabel = "TYPE",
+            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: each tensor's input type.")
+    StoredType dtype;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "config.json giving the shape (default: the one in the input directory).")
+    Path config;
+
+    @Override
+    public Integer call() throws IOException {
+        Path inDir = Files.isRegularFile(from) ? from.toAbsolutePath().getParent() : from;
+        if (!Files.exists(from)) {
+            throw new IOException(from + ": no such model directory");
+        }
+        if (Files.exists(to) && Files.isSameFile(inDir, to)) {
+            throw new IOException(to + ": output directory must differ from the input");
+        }
+        Path configFile = config != null ? config : inDir.resolve(LlamaConfig.FILE_NAME);
+        DType target = dtype == null ? null : dtype.dtype;
+        Files.createDirectories(to);
+        try (Checkpoint in = openInput(configFile)) {
+            if (format == Format.hf) {
+                List<TensorSource> sources = new ArrayList<>();
+                for (String name : in.names()) {
+                    sources.add(in.source(name, name, target != null ? target : in.info(name).dtype()));
+                }
+                SafetensorsWriter.write(to.resolve(Checkpoint.SINGLE_FILE), Map.of("format", "pt"), sources);
+            } else {
+                LitGptFormat lit = LitGptFormat.of(LlamaConfig.fromFile(configFile));
+                TorchWriter.write(to.resolve(LitGptFormat.FILE_NAME), lit.litTensors(in, target));
+            }
+            copySideFiles(inDir, configFile, target);
+            System.err.printf("Wrote %s (%s, %d tensors from %s)%n", to, format, in.names().size(),
+                    in.format().toString().toLowerCase());
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return 0;
+    }
+
+    private Checkpoint openInput(Path configFile) throws IOException {
+        Path lit = Files.isRegularFile(from) ? from : from.resolve(LitGptFormat.FILE_NAME);
+        boolean hasHf = Files.isDirectory(from) && List.of(Checkpoint.SINGLE_FILE, Checkpoint.INDEX_FILE,
+                Checkpoint.TORCH_FILE, Checkpoint.TORCH_INDEX_FILE).stream().anyMatch(f -> Files.isRegularFile(from.resolve(f)));
+        if (hasHf || !Files.isRegularFile(lit)) {
+            return Checkpoint.open(from);
+        }
+        if (!Files.isRegularFile(configFile)) {
+            throw new IOException(lit + ": a lit-gpt checkpoint needs " + configFile
+                    + " (or --config FILE) for the attention shape");
+        }
+        return LitGptFormat.of(LlamaConfig.fromFile(configFile)).open(lit);
+    }
+
+    private void copySideFiles(Path inDir, Path configFile, DType target) throws IOException {
+        if (Files.isRegularFile(configFile)) {
+            Path out = to.resolve(LlamaConfig.FILE_NAME);
+            if (target == null) {
+                AtomicFiles.copy(configFile, out);
+            } else {
+                JsonObject json = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
+                json.addProperty("torch_dtype", target == DType.BF16 ? "bfloat16"
+                        : target == DType.F16 ? "float16" : "float32");
+                AtomicFiles.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+            }
+        }
+        for (String name : SIDE_FILES) {
+            if (Files.isRegularFile(inDir.resolve(name))) {
+                AtomicFiles.copy(inDir.resolve(name), to.resolve(name));
+            }
+        }
+    }
+}
