@@ -10,9 +10,10 @@ import java.io.PrintWriter;
         name = "tinyllama",
         mixinStandardHelpOptions = true,
         version = "tinyllama-djl 0.1.0",
-        description = "TinyLlama on the Deep Java Library: generate, score, tokenize, convert and benchmark.",
+        description = "TinyLlama on the Deep Java Library: generate, chat, score, tokenize, convert and benchmark.",
         subcommands = {
             GenerateCommand.class,
+            ChatCommand.class,
             ScoreCommand.class,
             TokenizeCommand.class,
             ConvertTokenizerCommand.class,

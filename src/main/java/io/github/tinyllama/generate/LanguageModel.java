@@ -37,9 +37,12 @@ public final class LanguageModel implements AutoCloseable {
     private final GenerationDefaults defaults;
     private final Set<Integer> eosIds;
     private final boolean ownsModel;
+    private final Path directory;
 
-    private LanguageModel(Model model, LlamaModel block, GenerationDefaults defaults, boolean ownsModel) {
+    private LanguageModel(Model model, LlamaModel block, GenerationDefaults defaults, boolean ownsModel,
+            Path directory) {
         this.model = model;
+        this.directory = directory;
         this.ownsModel = ownsModel;
         this.block = block;
         this.defaults = defaults;
@@ -67,7 +70,7 @@ public final class LanguageModel implements AutoCloseable {
             WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, progress);
             model.setBlock(block);
             model.setDataType(dataType);
-            return new LanguageModel(model, block, defaults, true);
+            return new LanguageModel(model, block, defaults, true, modelDir);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -89,7 +92,12 @@ public final class LanguageModel implements AutoCloseable {
                     + (model.getBlock() == null ? "null block" : model.getBlock().getClass().getName())
                     + ", not a LlamaModel");
         }
-        return new LanguageModel(model, (LlamaModel) model.getBlock(), defaults, false);
+        return new LanguageModel(model, (LlamaModel) model.getBlock(), defaults, false, model.getModelPath());
+    }
+
+    /** The directory the model was loaded from (its config, tokenizer and template files). */
+    public Path directory() {
+        return directory;
     }
 
     /** The model's architecture. */

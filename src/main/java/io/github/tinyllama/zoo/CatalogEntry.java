@@ -15,7 +15,7 @@ import java.util.Locale;
  * @param trainingTokens pre-training tokens seen, or {@code null} when unknown
  * @param steps pre-training steps, or {@code null}
  * @param chatFormat zephyr, chatml, guanaco or none
- * @param vocabSize the vocabulary size
+ * @param vocabSize the vocabulary size, or {@code null} when unknown
  * @param license the licence id
  * @param description what the checkpoint is
  */
@@ -29,7 +29,7 @@ record CatalogEntry(
         Double trainingTokens,
         Long steps,
         String chatFormat,
-        int vocabSize,
+        Integer vocabSize,
         String license,
         String description) {
 

@@ -141,6 +141,29 @@ class CliTest {
     }
 
     @Test
+    void chatKeepsTheConversationUntilEndOfInput() throws IOException {
+        String path = modelWithTokenizer().toString();
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("Hello\n\nHow are you?\n/exit\nnever read\n"
+                    .getBytes(StandardCharsets.UTF_8)));
+            Run r = run("chat", "--model", path, "--template", "zephyr", "--system", "Be brief.",
+                    "--max-new-tokens", "5", "--temperature", "0");
+            assertEquals(0, r.status(), r.err());
+            assertEquals(2, r.out().lines().count(), "one line per reply; blank input lines are skipped: " + r.out());
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void unknownModelNamesAreRefusedListingKnownOnes() {
+        Run r = run("generate", "--model", "TinyLlama-9B-Imaginary", "--prompt", "x");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("TinyLlama-9B-Imaginary") && r.err().contains("TinyLlama-1.1B-Chat-v1.0"), r.err());
+    }
+
+    @Test
     void scoreJsonStartsWithNull() throws IOException {
         Run r = run("score", "--model", modelWithTokenizer().toString(), "--ids", "1,450,4996,17354", "--json");
         assertEquals(0, r.status(), r.err());

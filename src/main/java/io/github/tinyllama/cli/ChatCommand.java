@@ -1,0 +1,91 @@
+package io.github.tinyllama.cli;
+
+import io.github.tinyllama.generate.Chat;
+import io.github.tinyllama.generate.GenerationConfig;
+import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.tokenizer.ChatTemplate;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code tinyllama chat}: an interactive conversation on the terminal. */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = "Chat with a model: each line you type is a message; replies stream as they are generated."
+                + " The conversation is kept (and its KV cache reused) until /exit or end of input.")
+final class ChatCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
+            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
+    String model;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System message that opens the conversation.")
+    String system;
+
+    @Option(names = "--template", paramLabel = "NAME",
+            description = "zephyr, chatml, guanaco or none; default: the checkpoint's own (tokenizer_config.json).")
+    String template;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256", description = "Per reply. Default: ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.7", description = "Default: ${DEFAULT-VALUE}.")
+    double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "Default: ${DEFAULT-VALUE}.")
+    double topP;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
+            description = "Weight type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    Dtype dtype;
+
+    @Override
+    public Integer call() throws Exception {
+        GenerationConfig config = GenerationConfig.builder()
+                .maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed).build();
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        boolean interactive = System.console() != null;
+        try (TinyLlama llm = ModelLoading.load(model, dtype, false);
+                Chat chat = Chat.start(llm, chatTemplate(llm), system, config)) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while (true) {
+                if (interactive) {
+                    System.err.print("> ");
+                    System.err.flush();
+                }
+                String line = in.readLine();
+                if (line == null || line.strip().equals("/exit")) {
+                    return 0;
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                chat.say(line, text -> {
+                    out.print(text);
+                    out.flush();
+                });
+                out.println();
+            }
+        }
+    }
+
+    private ChatTemplate chatTemplate(TinyLlama llm) throws java.io.IOException {
+        if (template != null) {
+            return ChatTemplate.named(template);
+        }
+        Path dir = llm.languageModel().directory();
+        return ChatTemplate.detect(dir).orElse(ChatTemplate.NONE);
+    }
+}
