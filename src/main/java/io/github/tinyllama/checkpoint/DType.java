@@ -6,18 +6,25 @@ import java.util.stream.Collectors;
 /** The floating-point element types this package reads and writes. */
 public enum DType {
     /** IEEE 754 binary32. */
-    F32("F32", 4),
+    F32("F32", "float32", 4),
     /** IEEE 754 binary16. */
-    F16("F16", 2),
+    F16("F16", "float16", 2),
     /** bfloat16: the upper half of a binary32. */
-    BF16("BF16", 2);
+    BF16("BF16", "bfloat16", 2);
 
     private final String safetensorsName;
+    private final String torchName;
     private final int byteSize;
 
-    DType(String safetensorsName, int byteSize) {
+    DType(String safetensorsName, String torchName, int byteSize) {
+        this.torchName = torchName;
         this.safetensorsName = safetensorsName;
         this.byteSize = byteSize;
+    }
+
+    /** @return the name transformers writes as {@code torch_dtype} in {@code config.json}, e.g. {@code "bfloat16"} */
+    public String torchName() {
+        return torchName;
     }
 
     /** @return the name used in a safetensors header, e.g. {@code "BF16"} */

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import io.github.tinyllama.generate.Benchmark;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.Locale;
@@ -15,9 +16,8 @@ import java.util.concurrent.Callable;
         description = "Measure load time, prefill and decode speed and peak memory on random prompt tokens.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
-            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
-    String model;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
     int promptTokens;
@@ -25,16 +25,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", paramLabel = "N", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}.")
     int newTokens;
 
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
-            description = "Weight type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    Dtype dtype;
-
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        Benchmark.Result r = Benchmark.run(ModelLoading.resolve(model, json), dtype.dataType, null, promptTokens,
+        Benchmark.Result r = Benchmark.run(ModelLoading.resolve(modelOptions.model, json), modelOptions.dtype.dataType, null, promptTokens,
                 newTokens);
         if (json) {
             JsonObject o = new JsonObject();
@@ -44,12 +40,12 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("peak_rss_bytes", r.peakRssBytes());
             o.addProperty("prompt_tokens", r.promptTokens());
             o.addProperty("new_tokens", r.newTokens());
-            o.addProperty("dtype", dtype.name());
+            o.addProperty("dtype", modelOptions.dtype.name());
             System.out.println(Json.write(o));
         } else {
             System.out.printf(Locale.ROOT, "load %.2f s, prefill %.1f tokens/s (%d tokens), decode %.2f tokens/s"
                     + " (%d tokens), peak RSS %.2f GB, %s%n", r.loadSeconds(), r.prefillTokensPerSecond(),
-                    r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, dtype);
+                    r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, modelOptions.dtype);
         }
         return 0;
     }

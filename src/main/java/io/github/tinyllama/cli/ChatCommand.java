@@ -6,6 +6,7 @@ import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.tokenizer.ChatTemplate;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -21,9 +22,8 @@ import java.util.concurrent.Callable;
                 + " The conversation is kept (and its KV cache reused) until /exit or end of input.")
 final class ChatCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
-            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
-    String model;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "System message that opens the conversation.")
     String system;
@@ -32,32 +32,15 @@ final class ChatCommand implements Callable<Integer> {
             description = "zephyr, chatml, guanaco or none; default: the checkpoint's own (tokenizer_config.json).")
     String template;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256", description = "Per reply. Default: ${DEFAULT-VALUE}.")
-    int maxNewTokens;
-
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.7", description = "Default: ${DEFAULT-VALUE}.")
-    double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "50", description = "Default: ${DEFAULT-VALUE}.")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "Default: ${DEFAULT-VALUE}.")
-    double topP;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
-    long seed;
-
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
-            description = "Weight type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    Dtype dtype;
+    @Mixin
+    SamplingOptions sampling;
 
     @Override
     public Integer call() throws Exception {
-        GenerationConfig config = GenerationConfig.builder()
-                .maxNewTokens(maxNewTokens).temperature(temperature).topK(topK).topP(topP).seed(seed).build();
+        GenerationConfig config = sampling.toBuilder().build();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         boolean interactive = System.console() != null;
-        try (TinyLlama llm = ModelLoading.load(model, dtype, false);
+        try (TinyLlama llm = ModelLoading.load(modelOptions.model, modelOptions.dtype, false);
                 Chat chat = Chat.start(llm, chatTemplate(llm), system, config)) {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             while (true) {

@@ -40,18 +40,6 @@ final class ConvertCommand implements Callable<Integer> {
         lit
     }
 
-    /** Output tensor types. */
-    enum StoredType {
-        bf16(DType.BF16),
-        f16(DType.F16),
-        f32(DType.F32);
-
-        final DType dtype;
-
-        StoredType(DType dtype) {
-            this.dtype = dtype;
-        }
-    }
 
     /** Copied beside the weights when the input directory has them. */
     static final List<String> SIDE_FILES = List.of("generation_config.json", "tokenizer.json", "tokenizer.model",
@@ -128,8 +116,7 @@ final class ConvertCommand implements Callable<Integer> {
                 AtomicFiles.copy(configFile, out);
             } else {
                 JsonObject json = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
-                json.addProperty("torch_dtype", target == DType.BF16 ? "bfloat16"
-                        : target == DType.F16 ? "float16" : "float32");
+                json.addProperty("torch_dtype", target.torchName());
                 AtomicFiles.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
             }
         }

@@ -1,6 +1,5 @@
 package io.github.tinyllama.cli;
 
-import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.RandomCheckpoint;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
@@ -29,18 +28,6 @@ final class RandomCheckpointCommand implements Callable<Integer> {
         }
     }
 
-    /** Stored tensor types. */
-    enum StoredType {
-        bf16(DType.BF16),
-        f16(DType.F16),
-        f32(DType.F32);
-
-        final DType dtype;
-
-        StoredType(DType dtype) {
-            this.dtype = dtype;
-        }
-    }
 
     @Parameters(index = "0", paramLabel = "OUT_DIR", description = "Directory to write (created if needed).")
     Path outDir;

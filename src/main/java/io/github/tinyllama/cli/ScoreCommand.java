@@ -6,6 +6,7 @@ import io.github.tinyllama.generate.TinyLlama;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -18,9 +19,8 @@ import java.util.concurrent.Callable;
         description = "Print log P(token | everything before it) for each token of a text.")
 final class ScoreCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
-            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
-    String model;
+    @Mixin
+    ModelOptions modelOptions;
 
     @ArgGroup(multiplicity = "1")
     Input input;
@@ -33,17 +33,13 @@ final class ScoreCommand implements Callable<Integer> {
         Ids ids;
     }
 
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
-            description = "Weight type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    Dtype dtype;
-
     @Option(names = "--json", description = "Print {\"ids\": [...], \"logprobs\": [...]} (logprobs[0] is null).")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (TinyLlama llm = ModelLoading.load(model, dtype, json)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions.model, modelOptions.dtype, json)) {
             long[] ids = input.ids != null ? input.ids.values() : llm.tokenizer().encode(input.text);
             double[] logprobs = llm.score(ids);
             if (json) {

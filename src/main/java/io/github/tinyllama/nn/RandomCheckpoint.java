@@ -58,7 +58,7 @@ public final class RandomCheckpoint {
                     () -> Conversions.convert(randomValues(name, shape, config, tensorSeed), DType.F32, dtype)));
         }
         SafetensorsWriter.write(outDir.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
-        AtomicFiles.writeString(outDir.resolve(LlamaConfig.FILE_NAME), config.toJson(torchDtype(dtype)));
+        AtomicFiles.writeString(outDir.resolve(LlamaConfig.FILE_NAME), config.toJson(dtype.torchName()));
         AtomicFiles.writeString(outDir.resolve("generation_config.json"), "{\n  \"bos_token_id\": " + config.bosTokenId()
                 + ",\n  \"eos_token_id\": " + config.eosTokenIds().get(0) + "\n}\n");
     }
@@ -88,15 +88,5 @@ public final class RandomCheckpoint {
         return 1 / Math.sqrt(shape.get(1));
     }
 
-    private static String torchDtype(DType dtype) {
-        switch (dtype) {
-            case BF16:
-                return "bfloat16";
-            case F16:
-                return "float16";
-            default:
-                return "float32";
-        }
-    }
 
 }

@@ -17,6 +17,7 @@ import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.nn.RandomCheckpoint;
 import io.github.tinyllama.testing.SharedTokenizer;
+import io.github.tinyllama.testing.TinyModels;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -72,12 +73,9 @@ class CliTest {
         }
     }
 
-    private static Path modelWithTokenizer() throws IOException {
-        Path converted = SharedTokenizer.convertedDir();
-        for (String name : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
-            if (!Files.exists(model.resolve(name))) {
-                Files.copy(converted.resolve(name), model.resolve(name));
-            }
+    private static synchronized Path modelWithTokenizer() throws IOException {
+        if (!Files.exists(model.resolve("tokenizer.json"))) {
+            TinyModels.withTokenizer(model, 5);
         }
         return model;
     }

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tinyllama.checkpoint.DType;
-import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.RandomCheckpoint;
-import io.github.tinyllama.testing.SharedTokenizer;
+import io.github.tinyllama.testing.TinyModels;
 import io.github.tinyllama.tokenizer.ChatMessage;
 import io.github.tinyllama.tokenizer.ChatTemplate;
 
@@ -16,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -30,9 +26,7 @@ class ChatTest {
 
     @BeforeAll
     static void load() throws Exception {
-        RandomCheckpoint.write(dir, LlamaConfig.tiny(), DType.BF16, 6);
-        Files.copy(SharedTokenizer.convertedDir().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
-        llm = TinyLlama.load(dir);
+        llm = TinyLlama.load(TinyModels.withTokenizer(dir, 6));
     }
 
     @AfterAll

@@ -4,17 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.tinyllama.checkpoint.DType;
-import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.RandomCheckpoint;
-import io.github.tinyllama.testing.SharedTokenizer;
+import io.github.tinyllama.testing.TinyModels;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.NoSuchElementException;
 
@@ -27,9 +23,7 @@ class TextStreamTest {
 
     @BeforeAll
     static void load() throws Exception {
-        RandomCheckpoint.write(dir, LlamaConfig.tiny(), DType.BF16, 4);
-        Files.copy(SharedTokenizer.convertedDir().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
-        llm = TinyLlama.load(dir);
+        llm = TinyLlama.load(TinyModels.withTokenizer(dir, 4));
     }
 
     @AfterAll

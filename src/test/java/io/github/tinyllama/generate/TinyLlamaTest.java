@@ -11,6 +11,7 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.RandomCheckpoint;
 import io.github.tinyllama.testing.SharedTokenizer;
+import io.github.tinyllama.testing.TinyModels;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
 
 import org.junit.jupiter.api.AfterAll;
@@ -49,10 +50,7 @@ class TinyLlamaTest {
     /** The shared model, built on first use so that tests not needing the tokenizer run without it. */
     private static synchronized TinyLlama llm() throws IOException {
         if (llm == null) {
-            Path tokenizer = SharedTokenizer.require();
-            modelDir = dir.resolve("tiny");
-            RandomCheckpoint.write(modelDir, LlamaConfig.tiny(), DType.BF16, 21);
-            SentencePieceConverter.convert(tokenizer, modelDir);
+            modelDir = TinyModels.withTokenizer(dir.resolve("tiny"), 21);
             llm = TinyLlama.load(modelDir);
         }
         return llm;

@@ -1,6 +1,5 @@
 package io.github.tinyllama.zoo;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.inference.Predictor;
@@ -8,19 +7,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 
-import io.github.tinyllama.checkpoint.DType;
-import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.GenerationResult;
 import io.github.tinyllama.generate.TinyLlama;
-import io.github.tinyllama.nn.RandomCheckpoint;
-import io.github.tinyllama.testing.SharedTokenizer;
+import io.github.tinyllama.testing.TinyModels;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** DJL's generic loading path (Criteria with a local directory) builds our block and translators. */
@@ -31,10 +26,7 @@ class LocalCriteriaTest {
 
     @BeforeAll
     static void writeModel() throws Exception {
-        RandomCheckpoint.write(dir, LlamaConfig.tiny(), DType.BF16, 9);
-        Path converted = SharedTokenizer.convertedDir();
-        Files.copy(converted.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
-        Files.copy(converted.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        TinyModels.withTokenizer(dir, 9);
     }
 
     @Test

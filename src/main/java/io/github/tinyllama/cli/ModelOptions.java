@@ -1,0 +1,15 @@
+package io.github.tinyllama.cli;
+
+import picocli.CommandLine.Option;
+
+/** {@code --model} and {@code --dtype}, shared by every command that runs a model. */
+final class ModelOptions {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
+            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
+    String model;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
+            description = "Weight type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    Dtype dtype;
+}

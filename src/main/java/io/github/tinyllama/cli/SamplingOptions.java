@@ -1,0 +1,45 @@
+package io.github.tinyllama.cli;
+
+import io.github.tinyllama.generate.GenerationConfig;
+
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The generation settings shared by {@code generate} and {@code chat}. */
+final class SamplingOptions {
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+            description = "0 (default) decodes greedily; above 0 samples.")
+    double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Sample among the K most likely tokens (0 = all).")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling threshold (1 = off).")
+    double topP;
+
+    @Option(names = "--repetition-penalty", paramLabel = "R", defaultValue = "1", description = "HF-style penalty (1 = off).")
+    double repetitionPenalty;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed; the same seed gives the same output.")
+    long seed;
+
+    @Option(names = "--stop", paramLabel = "STR", description = "Stop before this text (repeatable).")
+    List<String> stop = new ArrayList<>();
+
+    GenerationConfig.Builder toBuilder() {
+        return GenerationConfig.builder()
+                .maxNewTokens(maxNewTokens)
+                .temperature(temperature)
+                .topK(topK)
+                .topP(topP)
+                .repetitionPenalty(repetitionPenalty)
+                .seed(seed)
+                .stopStrings(stop);
+    }
+}
