@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -98,7 +99,14 @@ public final class LlamaModel extends LlamaBlock {
         NDArray mask = length > 1 ? causalMask(ids.getManager(), start, length) : null;
         RotaryEmbedding.Rotation rotation = rotary(weight.getManager()).at(h, start, length);
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(ps, h, rotation, cache, i, mask, training);
+            // Each layer's intermediates are freed as soon as it is done; otherwise a long prompt keeps
+            // all 22 layers' activations alive until the pass ends (gigabytes at 512 tokens). Autograd
+            // holds its own references to what backward needs, so training is unaffected.
+            try (NDScope layerScope = new NDScope()) {
+                layerScope.suppressNotUsedWarning();
+                h = layers.get(i).forward(ps, h, rotation, cache, i, mask, training);
+                NDScope.unregister(h);
+            }
         }
         if (cache != null) {
             cache.advance(length);
