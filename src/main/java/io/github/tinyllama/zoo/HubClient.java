@@ -76,6 +76,7 @@ public final class HubClient {
     private final Path cacheRoot;
     private final boolean offline;
     private final Duration requestTimeout;
+    private final Duration readTimeout;
     private final int maxAttempts;
     private final Duration retryBackoff;
     private final HttpClient http;
@@ -90,6 +91,7 @@ public final class HubClient {
         this.cacheRoot = b.cacheDir.toAbsolutePath().resolve(CACHE_SUBDIR);
         this.offline = b.offline;
         this.requestTimeout = b.requestTimeout;
+        this.readTimeout = b.readTimeout;
         this.maxAttempts = b.maxAttempts;
         this.retryBackoff = b.retryBackoff;
         // Redirects are followed by hand so that the token never leaves the endpoint's host.
@@ -549,7 +551,8 @@ public final class HubClient {
             rb.method(headOnly ? "HEAD" : "GET", HttpRequest.BodyPublishers.noBody());
             HttpResponse<InputStream> r;
             try {
-                r = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+                URI requested = u;
+                r = http.send(rb.build(), responseInfo -> new TimedBody(readTimeout.toMillis(), requested.toString()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while requesting " + u);
@@ -809,6 +812,7 @@ public final class HubClient {
         private boolean offline = Utils.isOfflineMode() || isTrue(Utils.getEnvOrSystemProperty("HF_HUB_OFFLINE"));
         private Duration connectTimeout = Duration.ofSeconds(20);
         private Duration requestTimeout = Duration.ofSeconds(60);
+        private Duration readTimeout = Duration.ofSeconds(60);
         private int maxAttempts = 5;
         private Duration retryBackoff = Duration.ofSeconds(1);
 
@@ -885,6 +889,18 @@ public final class HubClient {
          */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * Sets the longest wait for the next bytes of a response body; a stalled connection is
+         * closed and the download retried, resuming (default 60 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = positive(timeout, "readTimeout");
             return this;
         }
 
