@@ -43,9 +43,13 @@ import org.slf4j.LoggerFactory;
  * written to {@code {file}.part}, resumed with an HTTP {@code Range} request after an interruption,
  * checked against the hub's sha256 ({@code X-Linked-ETag}, or an {@code ETag} that is a sha256) or,
  * when the hub gives none, against its size, and only then renamed atomically to its final name.
- * After the rename a small record ({@code .complete/{revision}/{file}} beside the revision
- * directories) notes the verified sha256 and size; a cached file counts as complete only when both
- * exist and agree on the size, so a killed download never passes as complete.
+ * After the rename a small record, {@code {cache}/tinyllama/hub/{repo--}/.complete/{revision}/{file}.sha256}
+ * (outside the revision directory, which holds only the repository's files), notes the verified
+ * sha256 and size. A cached file counts as complete only when the file and its record exist and
+ * agree on the size; since only verified bytes are ever renamed to the final name, a killed
+ * download leaves at most a {@code .part} file, which never passes as complete. Online, a file
+ * found without a record (copied in by hand) is kept if it matches the hub's sha256 and fetched
+ * again otherwise; offline it is used as it is.
  *
  * <p>Redirects (the hub sends LFS files to a CDN) are followed by hand, and the token goes only to
  * the endpoint's own host. Connection failures, timeouts, 429 and 5xx answers are retried a bounded
@@ -384,6 +388,12 @@ public final class HubClient {
         URI url = fileUrl(repo, revision, file);
         Path part = partOf(target);
         Files.deleteIfExists(recordOf(repo, revision, file));
+        if (head.sha256 != null && Files.isRegularFile(target) && head.sha256.equals(sha256(target))) {
+            LOG.debug("{}: {} is already in place and matches the hub's sha256", repo, file);
+            writeRecord(recordOf(repo, revision, file), head.sha256, Files.size(target), url);
+            counter.fileDone(Files.size(target));
+            return;
+        }
         int failures = 0;
         int restarts = 0;
         boolean freshRetryDone = false;

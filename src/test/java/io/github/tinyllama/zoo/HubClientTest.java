@@ -277,6 +277,21 @@ class HubClientTest {
     }
 
     @Test
+    void fileCopiedInByHandIsKeptWhenItMatchesTheHubsSha256() throws IOException {
+        HubClient c = client().build();
+        Path dir = c.localDir(REPO, REV);
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(MODEL), model);
+        assertFalse(c.isCached(REPO, REV, List.of(MODEL)));
+        assertTrue(client().offline(true).build().isCached(REPO, REV, List.of(MODEL)), "offline uses it as is");
+
+        c.download(REPO, REV, List.of(MODEL), null);
+        assertEquals(List.of(), hub.requests("GET", "/"), "only asked for the checksum");
+        assertEquals(1, hub.requests("HEAD", "/resolve/").size());
+        assertTrue(c.isCached(REPO, REV, List.of(MODEL)));
+    }
+
+    @Test
     void urlsAndPathsAreValidated() {
         HubClient c = client().build();
         assertEquals(hub.endpoint() + "/o/n/resolve/refs%2Fpr%2F1/sub/a%20b.json",
