@@ -515,7 +515,12 @@ public final class HubClient {
     }
 
     private int retryOrFail(String repo, String revision, Path dir, List<String> missing, URI url, int failures,
-            IOException e) throws HubException {
+            IOException e) throws IOException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw e instanceof InterruptedIOException ? e
+                    : (InterruptedIOException) new InterruptedIOException("interrupted while downloading " + url)
+                            .initCause(e);
+        }
         failures++;
         if (failures >= maxAttempts) {
             if (e instanceof Retryable) {
@@ -538,7 +543,7 @@ public final class HubClient {
                 Thread.currentThread().interrupt();
                 InterruptedIOException iio = new InterruptedIOException("interrupted while waiting to retry " + url);
                 iio.initCause(e);
-                throw new HubException(HubException.Kind.NETWORK, iio.getMessage(), iio);
+                throw iio;
             }
         }
         return failures;

@@ -125,6 +125,30 @@ class HubClientTest {
     }
 
     @Test
+    void interruptStopsADownloadWithoutRetrying() throws Exception {
+        hub.stallInsteadOfDrop = true;
+        hub.dropAfter = 200_000;
+        hub.dropsLeft.set(1);
+        HubClient c = client().build();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                c.download(REPO, REV, List.of(MODEL), null);
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        Thread.sleep(500);
+        t.interrupt();
+        t.join(2_000);
+        assertFalse(t.isAlive(), "download ignored the interrupt");
+        assertTrue(failure.get() instanceof java.io.InterruptedIOException, String.valueOf(failure.get()));
+        assertEquals(1, hub.requests("GET", "/cdn/").size(), "no retry after an interrupt");
+        assertFalse(c.isCached(REPO, REV, List.of(MODEL)));
+    }
+
+    @Test
     void serverIgnoringRangeRestartsFromTheFirstByte() throws IOException {
         hub.ignoreRange = true;
         hub.dropAfter = 400_000;
