@@ -43,9 +43,13 @@ import org.slf4j.LoggerFactory;
  * written to {@code {file}.part}, resumed with an HTTP {@code Range} request after an interruption,
  * checked against the hub's sha256 ({@code X-Linked-ETag}, or an {@code ETag} that is a sha256) or,
  * when the hub gives none, against its size, and only then renamed atomically to its final name.
- * After the rename a small record ({@code .complete/{revision}/{file}} beside the revision
- * directories) notes the verified sha256 and size; a cached file counts as complete only when both
- * exist and agree on the size, so a killed download never passes as complete.
+ * After the rename a small record, {@code {cache}/tinyllama/hub/{repo--}/.complete/{revision}/{file}.sha256}
+ * (outside the revision directory, which holds only the repository's files), notes the verified
+ * sha256 and size. A cached file counts as complete only when the file and its record exist and
+ * agree on the size; since only verified bytes are ever renamed to the final name, a killed
+ * download leaves at most a {@code .part} file, which never passes as complete. Online, a file
+ * found without a record (copied in by hand) is kept if it matches the hub's sha256 and fetched
+ * again otherwise; offline it is used as it is.
  *
  * <p>Redirects (the hub sends LFS files to a CDN) are followed by hand, and the token goes only to
  * the endpoint's own host. Connection failures, timeouts, 429 and 5xx answers are retried a bounded
@@ -76,6 +80,7 @@ public final class HubClient {
     private final Path cacheRoot;
     private final boolean offline;
     private final Duration requestTimeout;
+    private final Duration readTimeout;
     private final int maxAttempts;
     private final Duration retryBackoff;
     private final HttpClient http;
@@ -90,6 +95,7 @@ public final class HubClient {
         this.cacheRoot = b.cacheDir.toAbsolutePath().resolve(CACHE_SUBDIR);
         this.offline = b.offline;
         this.requestTimeout = b.requestTimeout;
+        this.readTimeout = b.readTimeout;
         this.maxAttempts = b.maxAttempts;
         this.retryBackoff = b.retryBackoff;
         // Redirects are followed by hand so that the token never leaves the endpoint's host.
@@ -382,6 +388,12 @@ public final class HubClient {
         URI url = fileUrl(repo, revision, file);
         Path part = partOf(target);
         Files.deleteIfExists(recordOf(repo, revision, file));
+        if (head.sha256 != null && Files.isRegularFile(target) && head.sha256.equals(sha256(target))) {
+            LOG.debug("{}: {} is already in place and matches the hub's sha256", repo, file);
+            writeRecord(recordOf(repo, revision, file), head.sha256, Files.size(target), url);
+            counter.fileDone(Files.size(target));
+            return;
+        }
         int failures = 0;
         int restarts = 0;
         boolean freshRetryDone = false;
@@ -503,7 +515,12 @@ public final class HubClient {
     }
 
     private int retryOrFail(String repo, String revision, Path dir, List<String> missing, URI url, int failures,
-            IOException e) throws HubException {
+            IOException e) throws IOException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw e instanceof InterruptedIOException ? e
+                    : (InterruptedIOException) new InterruptedIOException("interrupted while downloading " + url)
+                            .initCause(e);
+        }
         failures++;
         if (failures >= maxAttempts) {
             if (e instanceof Retryable) {
@@ -526,7 +543,7 @@ public final class HubClient {
                 Thread.currentThread().interrupt();
                 InterruptedIOException iio = new InterruptedIOException("interrupted while waiting to retry " + url);
                 iio.initCause(e);
-                throw new HubException(HubException.Kind.NETWORK, iio.getMessage(), iio);
+                throw iio;
             }
         }
         return failures;
@@ -549,7 +566,8 @@ public final class HubClient {
             rb.method(headOnly ? "HEAD" : "GET", HttpRequest.BodyPublishers.noBody());
             HttpResponse<InputStream> r;
             try {
-                r = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+                URI requested = u;
+                r = http.send(rb.build(), responseInfo -> new TimedBody(readTimeout.toMillis(), requested.toString()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while requesting " + u);
@@ -809,6 +827,7 @@ public final class HubClient {
         private boolean offline = Utils.isOfflineMode() || isTrue(Utils.getEnvOrSystemProperty("HF_HUB_OFFLINE"));
         private Duration connectTimeout = Duration.ofSeconds(20);
         private Duration requestTimeout = Duration.ofSeconds(60);
+        private Duration readTimeout = Duration.ofSeconds(60);
         private int maxAttempts = 5;
         private Duration retryBackoff = Duration.ofSeconds(1);
 
@@ -885,6 +904,18 @@ public final class HubClient {
          */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * Sets the longest wait for the next bytes of a response body; a stalled connection is
+         * closed and the download retried, resuming (default 60 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = positive(timeout, "readTimeout");
             return this;
         }
 
