@@ -132,7 +132,7 @@ final class HubRepository extends AbstractRepository {
         Map<String, Object> arguments = new LinkedHashMap<>();
         arguments.put("blockFactory", TinyLlamaBlockFactory.class.getName());
         arguments.put("translatorFactory", TinyLlamaTranslatorFactory.class.getName());
-        arguments.put("chatFormat", entry.chatFormat());
+        arguments.put(TinyLlamaTranslatorFactory.CATALOG_CHAT_FORMAT, entry.chatFormat());
         artifact.setArguments(arguments);
         // The block factory reads the weights itself; DJL has no parameter file to look for.
         artifact.setOptions(Map.of("hasParameter", "false"));

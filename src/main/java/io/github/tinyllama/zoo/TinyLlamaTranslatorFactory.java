@@ -30,10 +30,14 @@ import java.util.function.Function;
  *
  * <p>The tokenizer comes from the model directory; default generation settings from the Criteria
  * arguments, then the checkpoint's {@code generation_config.json} (see {@link GenerationArguments});
- * the chat template from the argument {@code chatFormat}, else the checkpoint's
- * {@code tokenizer_config.json}, else none.
+ * the chat template from the argument {@code chatFormat} when the caller sets one, else the
+ * checkpoint's {@code tokenizer_config.json} when its template is a known one, else the zoo's
+ * catalogue ({@value #CATALOG_CHAT_FORMAT}), else none.
  */
 public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
+
+    /** The artifact argument through which the zoo passes a checkpoint's chat format from its catalogue. */
+    static final String CATALOG_CHAT_FORMAT = "catalogChatFormat";
 
     private static final Set<Pair<Type, Type>> SUPPORTED = Set.of(
             new Pair<>(String.class, String.class),
@@ -63,9 +67,7 @@ public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
             // The ZooModel closes only its model, so the tokenizer is handed to the model's manager.
             model.getNDManager().attachInternal(NDManager.nextUid(), tokenizer);
             llm = TinyLlama.of(LanguageModel.of(model, shipped), tokenizer);
-            Object format = arguments.get("chatFormat");
-            template = format != null ? ChatTemplate.named(format.toString())
-                    : ChatTemplate.detect(dir).orElse(ChatTemplate.NONE);
+            template = chatTemplate(arguments, dir);
         } catch (IOException e) {
             throw new TranslateException("cannot prepare the tokenizer or generation settings: " + e.getMessage(), e);
         }
@@ -81,5 +83,15 @@ public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
                     text -> {}).text().strip();
         }
         return new GenerationTranslator<>((Function<I, O>) job);
+    }
+
+    private static ChatTemplate chatTemplate(Map<String, ?> arguments, Path dir) throws IOException {
+        Object chosen = arguments.get("chatFormat");
+        if (chosen != null) {
+            return ChatTemplate.named(chosen.toString());
+        }
+        Object catalogued = arguments.get(CATALOG_CHAT_FORMAT);
+        ChatTemplate fallback = catalogued != null ? ChatTemplate.named(catalogued.toString()) : ChatTemplate.NONE;
+        return ChatTemplate.detect(dir).orElse(fallback);
     }
 }
