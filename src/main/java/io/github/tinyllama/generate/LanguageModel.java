@@ -195,6 +195,28 @@ public final class LanguageModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code input} after the cached tokens and returns, for each input position, the
+     * log-probability of {@code targets[i]} and whether it is the most likely token there.
+     */
+    TokenScores.PerPosition scoreWithCache(long[] input, long[] targets, KvCache cache) {
+        try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
+            scope.suppressNotUsedWarning();
+            NDArray ids = step.create(input).reshape(1, input.length);
+            NDArray logProbs = block.forward(new ParameterStore(step, false), ids, cache, false, false).logSoftmax(-1);
+            NDArray wanted = step.create(targets).reshape(1, targets.length, 1);
+            float[] picked = logProbs.gather(wanted, -1).toFloatArray();
+            long[] best = logProbs.argMax(-1).toLongArray();
+            double[] values = new double[targets.length];
+            boolean[] isBest = new boolean[targets.length];
+            for (int i = 0; i < targets.length; i++) {
+                values[i] = picked[i];
+                isBest[i] = best[i] == targets[i];
+            }
+            return new TokenScores.PerPosition(values, isBest);
+        }
+    }
+
     long[] fitPrompt(long[] promptIds, GenerationConfig config) {
         if (promptIds.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: give at least one token");
@@ -213,7 +235,7 @@ public final class LanguageModel implements AutoCloseable {
         return Arrays.copyOfRange(promptIds, promptIds.length - keep, promptIds.length);
     }
 
-    private void checkIds(long[] ids) {
+    void checkIds(long[] ids) {
         for (long id : ids) {
             if (id < 0 || id >= config().vocabSize()) {
                 throw new IllegalArgumentException(

@@ -94,6 +94,34 @@ public final class Session implements AutoCloseable {
                 (prefillDone - started) / 1e9, (finished - prefillDone) / 1e9);
     }
 
+    /**
+     * Scores the tokens of {@code sequence} from index {@code from} on, each given everything before
+     * it, reusing the cache for the longest prefix already read (so several continuations of one
+     * context read the context once).
+     *
+     * @param sequence context followed by the tokens to score, used as given
+     * @param from index of the first scored token (at least 1: the first token has no context)
+     * @return per-token log-probabilities and whether the scored tokens are the greedy ones
+     * @throws IllegalArgumentException if {@code from} is out of range, ids are outside the
+     *     vocabulary, or the sequence does not fit the session
+     */
+    public TokenScores score(long[] sequence, int from) {
+        if (from < 1 || from > sequence.length - 1 || sequence.length - 1 > cache.capacity()) {
+            throw new IllegalArgumentException("cannot score from index " + from + " of " + sequence.length
+                    + " tokens in a session of " + cache.capacity());
+        }
+        model.checkIds(sequence);
+        // Logits for token i come from feeding token i-1, so the cache must end before index from-1.
+        int reused = Math.min(commonPrefix(cached, sequence), from - 1);
+        cache.truncate(reused);
+        cached = Arrays.copyOf(sequence, reused);
+        long[] input = Arrays.copyOfRange(sequence, reused, sequence.length - 1);
+        long[] targets = Arrays.copyOfRange(sequence, reused + 1, sequence.length);
+        TokenScores.PerPosition all = model.scoreWithCache(input, targets, cache);
+        remember(input);
+        return all.from(from - 1 - reused);
+    }
+
     private void remember(long[] fed) {
         long[] grown = Arrays.copyOf(cached, cached.length + fed.length);
         System.arraycopy(fed, 0, grown, cached.length, fed.length);

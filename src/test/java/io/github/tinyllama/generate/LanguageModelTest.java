@@ -171,6 +171,46 @@ class LanguageModelTest {
         }
     }
 
+    /** Cached and uncached passes differ only in float32 rounding. */
+    @Test
+    void sessionScoresContinuationsOfOneContextReadingItOnce() {
+        long[] ids = Goldens.longs(golden, "ids");
+        double[] full = model.score(ids);
+        try (Session session = model.newSession(128)) {
+            TokenScores tail = session.score(ids, 30);
+            assertEquals(ids.length - 30, tail.logprobs().length);
+            for (int i = 30; i < ids.length; i++) {
+                assertEquals(full[i], tail.logprobs()[i - 30], 1e-5, "position " + i);
+            }
+            long[] other = ids.clone();
+            other[35] = 99;
+            long[] before = session.cachedTokens();
+            TokenScores otherTail = session.score(other, 30);
+            assertTrue(commonLength(before, session.cachedTokens()) >= 29, "the 29 context tokens stay cached");
+            assertEquals(model.score(other)[35], otherTail.logprobs()[5], 1e-5);
+        }
+    }
+
+    @Test
+    void greedyContinuationsAreRecognised() {
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(6).ignoreEos(true).build();
+        long[] continuation = model.generate(prompt(), config, id -> true).ids();
+        long[] sequence = LongStream.concat(LongStream.of(prompt()), LongStream.of(continuation)).toArray();
+        try (Session session = model.newSession(64)) {
+            assertTrue(session.score(sequence, prompt().length).greedy());
+            sequence[sequence.length - 1] = (sequence[sequence.length - 1] + 1) % 256;
+            assertFalse(session.score(sequence, prompt().length).greedy());
+        }
+    }
+
+    private static int commonLength(long[] a, long[] b) {
+        int n = 0;
+        while (n < Math.min(a.length, b.length) && a[n] == b[n]) {
+            n++;
+        }
+        return n;
+    }
+
     @Test
     void nothingAllocatedForATokenOutlivesIt() {
         BaseNDManager manager = (BaseNDManager) model.model().getNDManager();
