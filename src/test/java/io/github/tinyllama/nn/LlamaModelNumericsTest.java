@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.testing.Fixtures;
 import io.github.tinyllama.testing.Goldens;
 
@@ -30,7 +31,7 @@ import java.util.stream.Stream;
 
 /**
  * Checks the model against the float64 reference of HF's LlamaForCausalLM on random checkpoints
- * covering grouped-query ratios 3, 4 and 8, rope_theta 10000 and 500000, tied and untied heads,
+ * covering grouped-query ratios 2, 3, 4 and 8 (one checkpoint sharded and written by an independent writer), rope_theta 10000 and 500000, tied and untied heads,
  * and f32/f16/bf16 files, with projections stored separately (as for training) and stacked (as for inference).
  *
  * <p>Tolerance 1e-4 (absolute, on log-probabilities and logits): float32 arithmetic over a few
@@ -135,6 +136,7 @@ class LlamaModelNumericsTest {
 
         static Loaded of(Fixtures fixture, boolean stacked) throws IOException {
             Path path = fixture.write(dir);
+            assertEquals(fixture.config, LlamaConfig.load(path), "the fixture's config.json is the one tested");
             Model model = Model.newInstance("test");
             LlamaModel block = new LlamaModel(fixture.config);
             try (Checkpoint checkpoint = Checkpoint.open(path)) {

@@ -5,6 +5,8 @@ import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.RandomCheckpoint;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -22,7 +24,17 @@ public enum Fixtures {
     GQA3_TIED_F32(new LlamaConfig(96, 200, 3, 6, 2, 256, 128, 1e-5, 10000, 1, true, 1, List.of(2)), DType.F32, 12),
     /** Eight query heads per key/value head (TinyLlama's ratio), rope_theta 500000, f16 weights. */
     GQA8_THETA500K_F16(new LlamaConfig(128, 344, 2, 16, 2, 300, 128, 1e-6, 500000, 1, false, 1, List.of(2)),
-            DType.F16, 13);
+            DType.F16, 13),
+    /**
+     * Two query heads per key/value head, bf16, sharded, written by an independent Python writer and
+     * committed under {@code src/test/resources/fixtures/mkckpt-odd/}.
+     */
+    MKCKPT_GQA2_SHARDED(new LlamaConfig(96, 250, 3, 6, 3, 128, 128, 1e-5, 10000, 1, false, 1, List.of(2)),
+            DType.BF16, -1);
+
+    private static final String COMMITTED = "/fixtures/mkckpt-odd/";
+    private static final List<String> COMMITTED_FILES = List.of("config.json", "generation_config.json",
+            "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json");
 
     /** The architecture. */
     public final LlamaConfig config;
@@ -40,7 +52,17 @@ public enum Fixtures {
     /** Writes the checkpoint into {@code dir/<name>} (if not there yet) and returns that directory. */
     public Path write(Path dir) throws IOException {
         Path out = dir.resolve(name().toLowerCase());
-        if (!out.resolve("model.safetensors").toFile().exists()) {
+        if (out.resolve("config.json").toFile().exists()) {
+            return out;
+        }
+        if (this == MKCKPT_GQA2_SHARDED) {
+            Files.createDirectories(out);
+            for (String file : COMMITTED_FILES) {
+                try (InputStream in = Fixtures.class.getResourceAsStream(COMMITTED + file)) {
+                    Files.copy(in, out.resolve(file));
+                }
+            }
+        } else {
             RandomCheckpoint.write(out, config, dtype, seed);
         }
         return out;
