@@ -1,0 +1,34 @@
+package io.github.tinyllama.train;
+
+import java.util.List;
+
+/** Blocks from a list, in order, wrapping around; its position is the number of blocks read. */
+final class FixedBlocks implements TokenBlocks {
+
+    private final List<long[]> blocks;
+    private long position;
+
+    FixedBlocks(List<long[]> blocks) {
+        this.blocks = blocks;
+    }
+
+    @Override
+    public int blockLength() {
+        return blocks.get(0).length;
+    }
+
+    @Override
+    public long[] next() {
+        return blocks.get((int) (position++ % blocks.size())).clone();
+    }
+
+    @Override
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public void seek(long newPosition) {
+        position = newPosition;
+    }
+}
