@@ -69,7 +69,8 @@ public final class Attention extends LlamaBlock {
         long group = heads / kvHeads;
         long keysLength = k.getShape().get(2);
         NDArray groupedQ = q.reshape(batch, kvHeads, group * length, headSize);
-        NDArray scores = groupedQ.matMul(k.swapAxes(2, 3)).mul(scale);
+        NDArray scores = groupedQ.matMul(k.swapAxes(2, 3));
+        scores = scores.mul(Scalars.of(scores, scale));
         if (mask != null) {
             scores = scores.reshape(batch, kvHeads, group, length, keysLength).add(mask)
                     .reshape(batch, kvHeads, group * length, keysLength);

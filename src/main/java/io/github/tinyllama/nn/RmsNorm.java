@@ -22,7 +22,7 @@ public final class RmsNorm extends LlamaBlock {
     NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray x32 = x.toType(DataType.FLOAT32, false);
-        NDArray inverseRms = x32.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f);
+        NDArray inverseRms = x32.square().mean(new int[] {-1}, true).add(eps).pow(Scalars.of(x32, -0.5f));
         return x32.mul(inverseRms).toType(x.getDataType(), false).mul(w.toType(x.getDataType(), false));
     }
 

@@ -15,6 +15,7 @@ import ai.djl.training.initializer.NormalInitializer;
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.Scalars;
 import io.github.tinyllama.nn.WeightLoader;
 
 import java.io.IOException;
@@ -188,7 +189,8 @@ public final class Pretrainer implements AutoCloseable {
             NDArray ids = step.create(inputs, new Shape(batch, seqLen));
             NDArray wanted = step.create(targets, new Shape(batch, seqLen, 1));
             NDArray logits = block.forward(new ParameterStore(step, false), ids, null, false, true);
-            NDArray loss = logits.logSoftmax(-1).gather(wanted, -1).sum().neg().mul(perToken);
+            NDArray sum = logits.logSoftmax(-1).gather(wanted, -1).sum().neg();
+            NDArray loss = sum.mul(Scalars.of(sum, perToken));
             collector.backward(loss);
             return loss.getFloat();
         }

@@ -41,12 +41,23 @@ class PretrainerTest {
     private static Path init;
 
     @BeforeAll
-    static void prepare() throws IOException {
+    static synchronized void prepare() {
+        if (reference != null) {
+            return;
+        }
         try (InputStream in = PretrainerTest.class.getResourceAsStream("/train/reference.json")) {
             reference = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        init = dir.resolve("init");
-        RandomCheckpoint.write(init, CONFIG, DType.F32, 77);
+    }
+
+    private static Path init() throws IOException {
+        if (init == null) {
+            init = dir.resolve("init");
+            RandomCheckpoint.write(init, CONFIG, DType.F32, 77);
+        }
+        return init;
     }
 
     static TrainingSettings settings(int maxSteps, int saveEvery) {
@@ -75,7 +86,7 @@ class PretrainerTest {
         JsonArray losses = reference.getAsJsonArray("losses");
         JsonArray norms = reference.getAsJsonArray("grad_norms");
         JsonArray lrs = reference.getAsJsonArray("lrs");
-        try (Pretrainer trainer = Pretrainer.prepare(CONFIG, init, false, settings(3, 0), blocks(),
+        try (Pretrainer trainer = Pretrainer.prepare(CONFIG, init(), false, settings(3, 0), blocks(),
                 dir.resolve("out-compare"), List.of(), 0)) {
             for (int s = 0; s < 3; s++) {
                 StepMetrics m = trainer.trainStep();
