@@ -293,7 +293,10 @@ public final class DocumentReader {
             return "unreadable";
         }
         int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        String line = nl < 0 ? message : message.substring(0, nl);
+        // Gson suggests lenient parsing, which is no advice for a corpus.
+        return line.replaceFirst("^Use JsonReader\\.setLenient\\(true\\)|^Use JsonReader\\.setStrictness\\(Strictness\\.LENIENT\\)", "")
+                .replaceFirst("^ to accept malformed JSON", "malformed JSON").strip();
     }
 
     private void readParquet(Path file, Sink sink) throws IOException {
@@ -307,8 +310,12 @@ public final class DocumentReader {
             long row = 0;
             for (int g = 0; g < parquet.rowGroups(); g++) {
                 List<List<String>> columns = new ArrayList<>();
-                for (String n : names) {
-                    columns.add(parquet.readStrings(g, n));
+                for (int k = 0; k < names.size(); k++) {
+                    String n = names.get(k);
+                    // A filter column the file lacks is no value in every row, as a missing JSON field.
+                    columns.add(k > 0 && !parquet.columnNames().contains(n)
+                            ? java.util.Collections.nCopies((int) parquet.rows(g), null)
+                            : parquet.readStrings(g, n));
                 }
                 List<String> texts = columns.get(0);
                 rows:

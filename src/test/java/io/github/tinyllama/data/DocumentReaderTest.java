@@ -48,7 +48,7 @@ class DocumentReaderTest {
         assertEquals(1, r.reader.filtered());
         assertEquals(3, r.reader.skipped());
         List<String> messages = r.problems.stream().map(Exception::getMessage).toList();
-        assertTrue(messages.get(0).startsWith(file + ":5: invalid JSON"), messages.get(0));
+        assertTrue(messages.get(0).startsWith(file + ":5: invalid JSON: malformed JSON at line 1"), messages.get(0));
         assertEquals(file + ":6: no text field 'text'", messages.get(1));
         assertEquals(file + ":7: text field 'text' is not a string", messages.get(2));
         assertEquals(List.of(5L, 6L, 7L), r.problems.stream().map(MalformedDocumentException::line).toList());
