@@ -63,7 +63,7 @@ public final class PrepareData {
     }
 
     private static final int BATCH_DOCUMENTS = 64;
-    private static final int BATCH_CHARS = 1 << 20;
+    private static final int BATCH_CHARS = 1 << 17;
 
     private final Builder b;
 
