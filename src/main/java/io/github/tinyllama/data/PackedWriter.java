@@ -27,6 +27,9 @@ import java.util.List;
  * November 2023 (commit {@code 0da1d7a}, issue #83): writing it would add a file that is mostly BOS
  * fill, the cause of TinyLlama's "bos_id issue". {@link #discardedTokens()} says how many tokens
  * were dropped, so that callers can report it; a corpus smaller than one chunk produces no file.
+ * One deliberate difference: lit-gpt writes a chunk only when the next token overflows it, so when a
+ * corpus ends exactly on a chunk boundary its last (full) chunk is dropped too; here a full chunk is
+ * written at once, so that case yields one more file. Every file both write is identical.
  */
 public final class PackedWriter implements AutoCloseable {
 
