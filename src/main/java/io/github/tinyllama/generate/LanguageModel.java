@@ -5,6 +5,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 
@@ -297,20 +298,27 @@ public final class LanguageModel implements AutoCloseable {
             return out;
         }
         int b = from.length;
+        // Only positions from the earliest scored one on need a log-softmax over the vocabulary.
+        int first = width;
+        for (int f : from) {
+            first = Math.min(first, f - 1);
+        }
+        int kept = width - first;
         long[] input = new long[b * width];
-        long[] targets = new long[b * width];
+        long[] targets = new long[b * kept];
         for (int j = 0; j < b; j++) {
             long[] s = sequences.get(j);
             System.arraycopy(s, 0, input, j * width, s.length - 1);
-            System.arraycopy(s, 1, targets, j * width, s.length - 1);
+            System.arraycopy(s, first + 1, targets, j * kept, s.length - 1 - first);
         }
         float[] picked;
         long[] best;
         try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
             scope.suppressNotUsedWarning();
-            NDArray lp = block.forward(new ParameterStore(step, false), step.create(input).reshape(b, width), null,
-                    false, false).logSoftmax(-1);
-            picked = lp.gather(step.create(targets).reshape(b, width, 1), -1).toFloatArray();
+            NDArray logits = block.forward(new ParameterStore(step, false), step.create(input).reshape(b, width), null,
+                    false, false);
+            NDArray lp = logits.get(new NDIndex().addAllDim().addSliceDim(first, width)).logSoftmax(-1);
+            picked = lp.gather(step.create(targets).reshape(b, kept, 1), -1).toFloatArray();
             best = lp.argMax(-1).toLongArray();
         }
         for (int j = 0; j < b; j++) {
@@ -318,8 +326,8 @@ public final class LanguageModel implements AutoCloseable {
             double[] values = new double[s.length - from[j]];
             boolean greedy = true;
             for (int i = from[j]; i < s.length; i++) {
-                values[i - from[j]] = picked[j * width + i - 1];
-                greedy &= best[j * width + i - 1] == s[i];
+                values[i - from[j]] = picked[j * kept + i - 1 - first];
+                greedy &= best[j * kept + i - 1 - first] == s[i];
             }
             out.add(new TokenScores(values, greedy));
         }
