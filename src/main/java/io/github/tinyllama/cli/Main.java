@@ -10,7 +10,8 @@ import java.io.PrintWriter;
         name = "tinyllama",
         mixinStandardHelpOptions = true,
         version = "tinyllama-djl 0.1.0",
-        description = "TinyLlama on the Deep Java Library: generate, chat, score, tokenize, convert, prepare data and benchmark.",
+        description = "TinyLlama on the Deep Java Library: generate, chat, score, evaluate, tokenize, convert,"
+                + " prepare data and benchmark.",
         subcommands = {
             GenerateCommand.class,
             ChatCommand.class,
@@ -21,6 +22,7 @@ import java.io.PrintWriter;
             ConvertCommand.class,
             RandomCheckpointCommand.class,
             BenchCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

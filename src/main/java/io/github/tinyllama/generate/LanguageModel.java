@@ -5,6 +5,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 
@@ -17,7 +18,9 @@ import io.github.tinyllama.nn.WeightLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.function.LongConsumer;
@@ -183,6 +186,150 @@ public final class LanguageModel implements AutoCloseable {
             for (int i = 0; i < picked.length; i++) {
                 out[i + 1] = picked[i];
             }
+        }
+        return out;
+    }
+
+    /**
+     * Scores several continuations of one context, reading the context once: the context runs through
+     * the model alone, its keys and values are copied to one cache row per continuation, and the
+     * continuations run together, right-padded (padding after a sequence's last token cannot change it
+     * under the causal mask). Continuation {@code j} gets {@code log P(c_j[i] | context, c_j[0..i-1])}
+     * for each of its tokens.
+     *
+     * @param context the shared context, used as given (include BOS if the model expects it); at least one token
+     * @param continuations the continuations, each at least one token
+     * @return one {@link TokenScores} per continuation, in order
+     * @throws IllegalArgumentException if a sequence is empty, holds ids outside the vocabulary, or context
+     *     and the longest continuation (less its last token) exceed the model's context
+     */
+    public List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations) {
+        checkIds(context);
+        int longest = 0;
+        for (long[] c : continuations) {
+            checkIds(c);
+            if (c.length == 0) {
+                throw new IllegalArgumentException("a continuation to score is empty");
+            }
+            longest = Math.max(longest, c.length);
+        }
+        int n = context.length;
+        if (n == 0 || (long) n + longest - 1 > config().maxPositions()) {
+            throw new IllegalArgumentException("cannot score continuations of up to " + longest + " tokens after a "
+                    + n + "-token context: give a context of at least 1 token and at most "
+                    + config().maxPositions() + " tokens together (the model's context)");
+        }
+        int k = continuations.size();
+        double[][] logprobs = new double[k][];
+        boolean[] greedy = new boolean[k];
+        Device device = model.getNDManager().getDevice();
+        try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager();
+                KvCache single = new KvCache(config(), 1, n, device)) {
+            scope.suppressNotUsedWarning();
+            ParameterStore ps = new ParameterStore(step, false);
+            NDArray first = block.forward(ps, step.create(context).reshape(1, n), single, true, false)
+                    .logSoftmax(-1).reshape(-1);
+            float[] firstLogprobs = first.toFloatArray();
+            long firstBest = first.argMax().getLong();
+            for (int j = 0; j < k; j++) {
+                long[] c = continuations.get(j);
+                logprobs[j] = new double[c.length];
+                logprobs[j][0] = firstLogprobs[(int) c[0]];
+                greedy[j] = c[0] == firstBest;
+            }
+            if (longest > 1 && k > 0) {
+                int width = longest - 1;
+                long[] input = new long[k * width];
+                long[] targets = new long[k * width];
+                for (int j = 0; j < k; j++) {
+                    long[] c = continuations.get(j);
+                    System.arraycopy(c, 0, input, j * width, c.length - 1);
+                    System.arraycopy(c, 1, targets, j * width, c.length - 1);
+                }
+                try (KvCache many = single.repeat(k, n + width)) {
+                    NDArray lp = block.forward(ps, step.create(input).reshape(k, width), many, false, false)
+                            .logSoftmax(-1);
+                    float[] picked = lp.gather(step.create(targets).reshape(k, width, 1), -1).toFloatArray();
+                    long[] best = lp.argMax(-1).toLongArray();
+                    for (int j = 0; j < k; j++) {
+                        long[] c = continuations.get(j);
+                        for (int i = 1; i < c.length; i++) {
+                            logprobs[j][i] = picked[j * width + i - 1];
+                            greedy[j] &= best[j * width + i - 1] == c[i];
+                        }
+                    }
+                }
+            }
+        }
+        List<TokenScores> out = new ArrayList<>(k);
+        for (int j = 0; j < k; j++) {
+            out.add(new TokenScores(logprobs[j], greedy[j]));
+        }
+        return out;
+    }
+
+    /**
+     * Scores several token sequences in one forward pass, right-padded to the longest (as
+     * lm-evaluation-harness batches requests): each sequence is scored from index {@code from[i]} on,
+     * every token given everything before it in its own sequence.
+     *
+     * @param sequences the sequences, used as given; each at least two tokens and at most the model's
+     *     context plus one (the last token is only a target)
+     * @param from for each sequence the index of its first scored token, 1 to {@code length - 1}
+     * @return one {@link TokenScores} per sequence, in order
+     * @throws IllegalArgumentException if a sequence does not fit or an index is out of range
+     */
+    public List<TokenScores> scoreBatch(List<long[]> sequences, int[] from) {
+        if (from.length != sequences.size()) {
+            throw new IllegalArgumentException(sequences.size() + " sequences but " + from.length + " start indices");
+        }
+        int width = 0;
+        for (int j = 0; j < from.length; j++) {
+            long[] s = sequences.get(j);
+            checkIds(s);
+            if (from[j] < 1 || from[j] > s.length - 1 || s.length - 1 > config().maxPositions()) {
+                throw new IllegalArgumentException("cannot score from index " + from[j] + " of " + s.length
+                        + " tokens with a context of " + config().maxPositions());
+            }
+            width = Math.max(width, s.length - 1);
+        }
+        List<TokenScores> out = new ArrayList<>(from.length);
+        if (from.length == 0) {
+            return out;
+        }
+        int b = from.length;
+        // Only positions from the earliest scored one on need a log-softmax over the vocabulary.
+        int first = width;
+        for (int f : from) {
+            first = Math.min(first, f - 1);
+        }
+        int kept = width - first;
+        long[] input = new long[b * width];
+        long[] targets = new long[b * kept];
+        for (int j = 0; j < b; j++) {
+            long[] s = sequences.get(j);
+            System.arraycopy(s, 0, input, j * width, s.length - 1);
+            System.arraycopy(s, first + 1, targets, j * kept, s.length - 1 - first);
+        }
+        float[] picked;
+        long[] best;
+        try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = block.forward(new ParameterStore(step, false), step.create(input).reshape(b, width), null,
+                    false, false);
+            NDArray lp = logits.get(new NDIndex().addAllDim().addSliceDim(first, width)).logSoftmax(-1);
+            picked = lp.gather(step.create(targets).reshape(b, kept, 1), -1).toFloatArray();
+            best = lp.argMax(-1).toLongArray();
+        }
+        for (int j = 0; j < b; j++) {
+            long[] s = sequences.get(j);
+            double[] values = new double[s.length - from[j]];
+            boolean greedy = true;
+            for (int i = from[j]; i < s.length; i++) {
+                values[i - from[j]] = picked[j * kept + i - 1 - first];
+                greedy &= best[j * kept + i - 1 - first] == s[i];
+            }
+            out.add(new TokenScores(values, greedy));
         }
         return out;
     }

@@ -34,11 +34,14 @@ public final class KvCache implements AutoCloseable {
      * @param device where the cache lives (the model's device)
      */
     public KvCache(LlamaConfig config, int batchSize, int capacity, Device device) {
+        this(device, config.numLayers(), new Shape(batchSize, config.numKvHeads(), capacity, config.headSize()));
+    }
+
+    private KvCache(Device device, int layers, Shape shape) {
         this.manager = NDManager.newBaseManager(device);
-        this.capacity = capacity;
-        Shape shape = new Shape(batchSize, config.numKvHeads(), capacity, config.headSize());
-        keys = new NDArray[config.numLayers()];
-        values = new NDArray[config.numLayers()];
+        this.capacity = (int) shape.get(2);
+        keys = new NDArray[layers];
+        values = new NDArray[layers];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = manager.zeros(shape, DataType.FLOAT32);
             values[i] = manager.zeros(shape, DataType.FLOAT32);
@@ -63,6 +66,38 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("cannot truncate a cache of " + length + " tokens to " + newLength);
         }
         length = newLength;
+    }
+
+    /**
+     * A new cache of {@code batchSize} sequences, each starting with a copy of this single-sequence
+     * cache's tokens: several continuations of one context then read the context's keys and values
+     * instead of running it through the model once per continuation.
+     *
+     * @param batchSize the number of sequences in the new cache
+     * @param newCapacity the most tokens each sequence of the new cache will hold (at least {@link #length()})
+     * @return the new cache, owned by the caller; this one is left as it is
+     * @throws IllegalArgumentException if this cache holds more than one sequence, or the capacity is too small
+     */
+    public KvCache repeat(int batchSize, int newCapacity) {
+        Shape shape = keys[0].getShape();
+        if (shape.get(0) != 1 || batchSize < 1 || newCapacity < length) {
+            throw new IllegalArgumentException("cannot repeat a cache of " + shape.get(0) + " sequences and "
+                    + length + " tokens into " + batchSize + " sequences of " + newCapacity + " tokens");
+        }
+        KvCache out = new KvCache(manager.getDevice(), keys.length,
+                new Shape(batchSize, shape.get(1), newCapacity, shape.get(3)));
+        if (length > 0) {
+            NDIndex held = new NDIndex().addAllDim().addAllDim().addSliceDim(0, length);
+            for (int i = 0; i < keys.length; i++) {
+                try (NDArray k = keys[i].get(held); NDArray v = values[i].get(held);
+                        NDArray kk = k.repeat(0, batchSize); NDArray vv = v.repeat(0, batchSize)) {
+                    out.keys[i].set(held, kk);
+                    out.values[i].set(held, vv);
+                }
+            }
+        }
+        out.length = length;
+        return out;
     }
 
     /** Checks that {@code count} more tokens fit. */

@@ -1,0 +1,152 @@
+package io.github.tinyllama.eval;
+
+import io.github.tinyllama.generate.LanguageModel;
+import io.github.tinyllama.generate.TokenScores;
+
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * Scores encoded requests: the sum of the continuation's token log-probabilities and whether every
+ * continuation token is the model's greedy choice.
+ *
+ * <p>With context sharing (the default), requests whose contexts are the same tokens (the choices of one
+ * question) are scored together: the context runs through the model once and the continuations run as
+ * one batch over copies of its KV cache ({@link LanguageModel#scoreContinuations}). Requests with a context
+ * of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness does:
+ * sorted by length, longest first, and run {@code batchSize} at a time, right-padded
+ * ({@link LanguageModel#scoreBatch}).
+ */
+public final class LoglikelihoodScorer {
+
+    /** What the scorer needs from a model; {@link #backend(LanguageModel)} adapts a {@link LanguageModel}. */
+    public interface Backend {
+        /** See {@link LanguageModel#scoreContinuations(long[], List)}. */
+        List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations);
+
+        /** See {@link LanguageModel#scoreBatch(List, int[])}. */
+        List<TokenScores> scoreBatch(List<long[]> sequences, int[] from);
+    }
+
+    /** The scores of requests, in request order. */
+    public record Scores(double[] loglikelihoods, boolean[] greedy) {}
+
+    private final Backend backend;
+    private final int batchSize;
+    private final boolean shareContexts;
+
+    /**
+     * @param backend the model
+     * @param batchSize the most sequences in one forward pass (at least 1)
+     * @param shareContexts whether the choices of one context read it once
+     */
+    public LoglikelihoodScorer(Backend backend, int batchSize, boolean shareContexts) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("the batch size must be at least 1, not " + batchSize);
+        }
+        this.backend = backend;
+        this.batchSize = batchSize;
+        this.shareContexts = shareContexts;
+    }
+
+    /** A {@link LanguageModel} as a backend. */
+    public static Backend backend(LanguageModel model) {
+        return new Backend() {
+            @Override
+            public List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations) {
+                return model.scoreContinuations(context, continuations);
+            }
+
+            @Override
+            public List<TokenScores> scoreBatch(List<long[]> sequences, int[] from) {
+                return model.scoreBatch(sequences, from);
+            }
+        };
+    }
+
+    /**
+     * Scores requests.
+     *
+     * @param requests the encoded requests
+     * @param progress told how many more requests are done after each forward pass
+     * @return the scores, in request order
+     */
+    public Scores score(List<RequestEncoder.Encoded> requests, IntConsumer progress) {
+        int n = requests.size();
+        double[] lls = new double[n];
+        boolean[] greedy = new boolean[n];
+        List<List<Integer>> shared = new ArrayList<>();
+        List<Integer> alone = new ArrayList<>();
+        if (shareContexts) {
+            Map<LongBuffer, List<Integer>> byContext = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                byContext.computeIfAbsent(LongBuffer.wrap(requests.get(i).context()), k -> new ArrayList<>()).add(i);
+            }
+            for (List<Integer> group : byContext.values()) {
+                if (group.size() > 1) {
+                    shared.add(group);
+                } else {
+                    alone.add(group.get(0));
+                }
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                alone.add(i);
+            }
+        }
+
+        // Longest first, as the harness orders its requests: a context that does not fit fails at once.
+        shared.sort(Comparator.comparingInt((List<Integer> g) -> -longest(requests, g)));
+        for (List<Integer> group : shared) {
+            long[] context = requests.get(group.get(0)).context();
+            for (int start = 0; start < group.size(); start += batchSize) {
+                List<Integer> chunk = group.subList(start, Math.min(group.size(), start + batchSize));
+                List<long[]> continuations = new ArrayList<>(chunk.size());
+                for (int i : chunk) {
+                    continuations.add(requests.get(i).continuation());
+                }
+                List<TokenScores> scores = backend.scoreContinuations(context, continuations);
+                for (int j = 0; j < chunk.size(); j++) {
+                    lls[chunk.get(j)] = scores.get(j).sum();
+                    greedy[chunk.get(j)] = scores.get(j).greedy();
+                }
+                progress.accept(chunk.size());
+            }
+        }
+
+        alone.sort(Comparator.comparingInt((Integer i) -> -requests.get(i).length()));
+        for (int start = 0; start < alone.size(); start += batchSize) {
+            List<Integer> chunk = alone.subList(start, Math.min(alone.size(), start + batchSize));
+            List<long[]> sequences = new ArrayList<>(chunk.size());
+            int[] from = new int[chunk.size()];
+            for (int j = 0; j < chunk.size(); j++) {
+                RequestEncoder.Encoded e = requests.get(chunk.get(j));
+                long[] s = new long[e.length()];
+                System.arraycopy(e.context(), 0, s, 0, e.context().length);
+                System.arraycopy(e.continuation(), 0, s, e.context().length, e.continuation().length);
+                sequences.add(s);
+                from[j] = e.context().length;
+            }
+            List<TokenScores> scores = backend.scoreBatch(sequences, from);
+            for (int j = 0; j < chunk.size(); j++) {
+                lls[chunk.get(j)] = scores.get(j).sum();
+                greedy[chunk.get(j)] = scores.get(j).greedy();
+            }
+            progress.accept(chunk.size());
+        }
+        return new Scores(lls, greedy);
+    }
+
+    private static int longest(List<RequestEncoder.Encoded> requests, List<Integer> group) {
+        int most = 0;
+        for (int i : group) {
+            most = Math.max(most, requests.get(i).length());
+        }
+        return most;
+    }
+}

@@ -1,0 +1,124 @@
+package io.github.tinyllama.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import io.github.tinyllama.testing.TinyModels;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** {@code tinyllama eval} on the fixture data sets and a random tiny model. */
+class EvalCommandTest {
+
+    @TempDir
+    static Path dir;
+
+    /** Named like a released checkpoint, so the table shows the paper's row beside ours. */
+    private static Path model;
+    private static Path data;
+
+    @BeforeAll
+    static void setUp() throws IOException, URISyntaxException {
+        model = TinyModels.withTokenizer(dir.resolve("TinyLlama_v1.1"), 11);
+        data = Path.of(EvalCommandTest.class.getResource("/eval/piqa/validation.jsonl").toURI()).getParent().getParent();
+    }
+
+    private record Run(int status, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = Main.run(args);
+            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void writesHarnessJsonSamplesAndThePaperTable() throws IOException {
+        Path output = dir.resolve("results.json");
+        Path samples = dir.resolve("samples.jsonl");
+        Run r = run("eval", "--model", model.toString(), "--tasks", "piqa,boolq", "--limit", "2", "--batch-size", "2",
+                "--data-dir", data.toString(), "--output", output.toString(), "--log-samples", samples.toString());
+        assertEquals(0, r.status(), r.err());
+
+        JsonObject results = JsonParser.parseString(Files.readString(output)).getAsJsonObject().getAsJsonObject("results");
+        assertEquals(Set.of("piqa", "boolq"), results.keySet());
+        JsonObject piqa = results.getAsJsonObject("piqa");
+        assertTrue(piqa.keySet().containsAll(Set.of("acc", "acc_stderr", "acc_norm", "acc_norm_stderr")), piqa.toString());
+        double acc = piqa.get("acc").getAsDouble();
+        assertTrue(acc == 0 || acc == 0.5 || acc == 1, "two questions: " + acc);
+        JsonObject boolq = results.getAsJsonObject("boolq");
+        assertTrue(boolq.has("acc") && boolq.has("acc_stderr"));
+        assertFalse(boolq.has("acc_norm"), "the harness reports acc only for boolq");
+
+        List<String> lines = Files.readAllLines(samples);
+        assertEquals(2 * 2 + 2 * 2, lines.size(), "one line per request");
+        JsonObject first = JsonParser.parseString(lines.get(0)).getAsJsonObject();
+        assertEquals(Set.of("task", "doc_id", "context", "continuation", "loglikelihood", "is_greedy", "gold"),
+                first.keySet());
+        assertEquals("piqa", first.get("task").getAsString());
+        assertEquals(0, first.get("doc_id").getAsInt());
+        assertEquals("Question: How do I ready a guinea pig cage for it's new occupants?\nAnswer:",
+                first.get("context").getAsString());
+        assertTrue(first.get("continuation").getAsString().startsWith(" Provide"), "leading space kept");
+        assertTrue(first.get("loglikelihood").getAsDouble() < 0);
+        assertEquals(0, first.get("gold").getAsInt());
+
+        String[] table = r.out().split("\n");
+        assertEquals("| Model | HellaSwag | Obqa | WinoGrande | ARC-c | ARC-e | boolq | piqa | Avg |", table[0]);
+        assertTrue(table[2].startsWith("| " + model + " (this run) | – | – | – | – | – | "), table[2]);
+        assertEquals("| TinyLlama v1.1 (paper) | 61.47 | 36.80 | 59.43 | 32.68 | 55.47 | 55.99 | 73.56 | 53.63 |",
+                table[3]);
+        assertTrue(r.err().contains("requests/s"), r.err());
+    }
+
+    @Test
+    void missingDataIsReportedWithItsPathBeforeTheModelLoads() {
+        Run r = run("eval", "--model", dir.resolve("no-such-model").toString(), "--tasks", "hellaswag",
+                "--data-dir", dir.resolve("nowhere").toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains(dir.resolve("nowhere").resolve("hellaswag").resolve("validation.jsonl")
+                + ": missing data file"), r.err());
+    }
+
+    @Test
+    void malformedDataIsReportedWithItsPathAndLine() throws IOException {
+        Path bad = Files.createDirectories(dir.resolve("bad").resolve("boolq")).resolve("validation.jsonl");
+        Files.writeString(bad, "{\"question\": \"q\", \"passage\": \"p\", \"label\": 1}\n{\"passage\": \"p\", \"question\": 3, \"label\": 0}\n");
+        Run r = run("eval", "--model", model.toString(), "--tasks", "boolq", "--data-dir",
+                dir.resolve("bad").toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains(bad + ":2: field 'question' must be a string"), r.err());
+    }
+
+    @Test
+    void unknownTaskIsAnError() {
+        Run r = run("eval", "--model", model.toString(), "--tasks", "lambada", "--data-dir", data.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("unknown task 'lambada'"), r.err());
+    }
+}
