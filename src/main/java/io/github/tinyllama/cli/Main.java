@@ -11,7 +11,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         version = "tinyllama-djl 0.1.0",
         description = "TinyLlama on the Deep Java Library: generate, chat, score, evaluate, tokenize, convert,"
-                + " prepare data and benchmark.",
+                + " prepare data, pre-train and benchmark.",
         subcommands = {
             GenerateCommand.class,
             ChatCommand.class,
@@ -19,6 +19,7 @@ import java.io.PrintWriter;
             TokenizeCommand.class,
             ConvertTokenizerCommand.class,
             PrepareDataCommand.class,
+            PretrainCommand.class,
             ConvertCommand.class,
             RandomCheckpointCommand.class,
             BenchCommand.class,

@@ -136,7 +136,7 @@ public final class Pretrainer implements AutoCloseable {
     }
 
     /** The data position a checkpoint taken now would record. */
-    public long dataPosition() {
+    public String dataPosition() {
         return data.position();
     }
 
@@ -145,8 +145,9 @@ public final class Pretrainer implements AutoCloseable {
      *
      * @return what the step measured
      * @throws TrainingDivergedException if the loss or the gradient norm is not finite (nothing is updated)
+     * @throws IOException if the training data cannot be read
      */
-    public StepMetrics trainStep() {
+    public StepMetrics trainStep() throws IOException {
         long started = System.nanoTime();
         int step = optimizer.step();
         double lr = settings.schedule().at(step);
@@ -173,7 +174,7 @@ public final class Pretrainer implements AutoCloseable {
     }
 
     /** Forward and backward of one micro-batch; returns its share of the step's mean loss. */
-    private double accumulate(float perToken) {
+    private double accumulate(float perToken) throws IOException {
         int batch = settings.microBatch();
         int seqLen = settings.seqLen();
         long[] inputs = new long[batch * seqLen];

@@ -64,7 +64,7 @@ final class RunCheckpoints {
     }
 
     /** The saved state of a run. */
-    record State(int step, long tokens, long dataPosition) {}
+    record State(int step, long tokens, String dataPosition) {}
 
     /** Writes a checkpoint of the current weights and optimizer state; returns its directory. */
     Path save(Map<String, Parameter> parameters, AdamW optimizer, State state) throws IOException {
@@ -119,7 +119,7 @@ final class RunCheckpoints {
     static State state(Path checkpoint) throws IOException {
         JsonObject json = JsonParser.parseString(Files.readString(checkpoint.resolve(STATE_FILE))).getAsJsonObject();
         return new State(json.get("step").getAsInt(), json.get("tokens").getAsLong(),
-                json.get("data_position").getAsLong());
+                json.get("data_position").getAsString());
     }
 
     /** Reads a checkpoint's optimizer moments into arrays owned by {@code manager}. */

@@ -12,11 +12,11 @@ public interface TokenBlocks {
     int blockLength();
 
     /** The next block; a source that runs out starts over, as epochs do. */
-    long[] next();
+    long[] next() throws java.io.IOException;
 
-    /** An opaque position: the number of blocks read, or whatever the source needs to resume. */
-    long position();
+    /** An opaque position (saved in checkpoints): whatever the source needs to resume exactly. */
+    String position();
 
     /** Goes back (or forward) to a position {@link #position()} returned. */
-    void seek(long position);
+    void seek(String position);
 }

@@ -23,12 +23,12 @@ final class FixedBlocks implements TokenBlocks {
     }
 
     @Override
-    public long position() {
-        return position;
+    public String position() {
+        return Long.toString(position);
     }
 
     @Override
-    public void seek(long newPosition) {
-        position = newPosition;
+    public void seek(String newPosition) {
+        position = Long.parseLong(newPosition);
     }
 }
