@@ -3,12 +3,14 @@
 # corpus -> SentencePiece tokenizer (spm_train) -> tokenizer.json (our converter) -> packed data
 # -> pre-training from scratch -> model files in this directory.
 # Usage: model-zoo/nano/build.sh [BUILD_DIR] (default /tmp/tinyllama-nano-build). MAX_STEPS overrides the length.
+# Re-running continues an interrupted training run (--resume).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 build="${1:-/tmp/tinyllama-nano-build}"
-steps="${MAX_STEPS:-1000}"
-tl="$repo/tinyllama"
+steps="${MAX_STEPS:-900}"
+# TINYLLAMA may name another launcher (for example a frozen build while sources change).
+tl="${TINYLLAMA:-$repo/tinyllama}"
 mkdir -p "$build"
 
 if [ "$(id -u)" = 0 ] && ! command -v spm_train >/dev/null; then apt-get install -y -qq sentencepiece >/dev/null; fi

@@ -10,6 +10,7 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,9 @@ final class GenerateCommand implements Callable<Integer> {
     Prompt prompt;
 
     static final class Prompt {
+        @Parameters(arity = "1", paramLabel = "PROMPT", description = "Prompt text (BOS is added); same as --prompt.")
+        String positional;
+
         @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text (BOS is added).")
         String text;
 
@@ -48,7 +52,8 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationConfig config = sampling.toBuilder().leftTruncate(leftTruncate).build();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (TinyLlama llm = ModelLoading.load(modelOptions.model, modelOptions.dtype, json)) {
-            long[] promptIds = prompt.ids != null ? prompt.ids.values() : llm.tokenizer().encode(prompt.text);
+            long[] promptIds = prompt.ids != null ? prompt.ids.values()
+                    : llm.tokenizer().encode(prompt.text != null ? prompt.text : prompt.positional);
             GenerationResult r = llm.generate(promptIds, config, json ? text -> {} : text -> {
                 out.print(text);
                 out.flush();

@@ -23,6 +23,7 @@ import java.io.PrintWriter;
             ConvertCommand.class,
             RandomCheckpointCommand.class,
             BenchCommand.class,
+            BenchTrainCommand.class,
             EvalCommand.class,
             CommandLine.HelpCommand.class
         })

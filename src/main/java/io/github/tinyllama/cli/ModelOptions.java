@@ -5,8 +5,9 @@ import picocli.CommandLine.Option;
 /** {@code --model} and {@code --dtype}, shared by every command that runs a model. */
 final class ModelOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
-            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once).")
+    @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = "tinyllama-nano",
+            description = "Hugging Face model directory, or a released checkpoint's name (downloaded once)."
+                    + " Default: ${DEFAULT-VALUE}, the small model trained by this project.")
     String model;
 
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",

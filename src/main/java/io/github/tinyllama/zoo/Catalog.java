@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The released checkpoints, read once from {@code tinyllama-models.json} (kept in {@code model-zoo/}). */
+/**
+ * The released checkpoints and the models bundled with this project, read once from
+ * {@code tinyllama-models.json} (kept in {@code model-zoo/}).
+ */
 final class Catalog {
 
     static final String RESOURCE = "/io/github/tinyllama/zoo/tinyllama-models.json";
@@ -40,10 +43,14 @@ final class Catalog {
             }
             try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
                 JsonObject root = JsonParser.parseReader(reader).getAsJsonObject();
-                List<CatalogEntry> list = new Gson().fromJson(root.get("models"),
-                        new TypeToken<List<CatalogEntry>>() {}.getType());
                 Map<String, CatalogEntry> byId = new LinkedHashMap<>();
-                list.forEach(e -> byId.put(e.artifactId(), e));
+                for (String section : new String[] {"models", "bundled"}) {
+                    if (root.has(section)) {
+                        List<CatalogEntry> list = new Gson().fromJson(root.get(section),
+                                new TypeToken<List<CatalogEntry>>() {}.getType());
+                        list.forEach(e -> byId.put(e.artifactId(), e));
+                    }
+                }
                 return byId;
             }
         } catch (IOException e) {

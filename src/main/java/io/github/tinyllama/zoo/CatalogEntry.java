@@ -18,6 +18,8 @@ import java.util.Locale;
  * @param vocabSize the vocabulary size, or {@code null} when unknown
  * @param license the licence id
  * @param description what the checkpoint is
+ * @param bundled for a model that ships with this project instead of the hub: its directory,
+ *     relative to the project's home ({@code null} for hub models)
  */
 record CatalogEntry(
         String artifactId,
@@ -31,7 +33,26 @@ record CatalogEntry(
         String chatFormat,
         Integer vocabSize,
         String license,
-        String description) {
+        String description,
+        String bundled) {
+
+    /** System property naming the project's home directory (the launcher sets it), where bundled models live. */
+    static final String HOME_PROPERTY = "tinyllama.home";
+
+    /**
+     * The directory of a bundled model: under {@code tinyllama.home} when set, else under the working directory.
+     *
+     * @throws java.io.IOException if the model has not been built there
+     */
+    java.nio.file.Path bundledDirectory() throws java.io.IOException {
+        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty(HOME_PROPERTY, "."));
+        java.nio.file.Path dir = home.resolve(bundled);
+        if (!java.nio.file.Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new java.io.IOException("the bundled model " + artifactId + " is not in " + dir.toAbsolutePath()
+                    + ": rebuild it with model-zoo/nano/build.sh, or run from the repository's root");
+        }
+        return dir;
+    }
 
     /** Training tokens as people write them ("105B", "1.5T", "3T"), or "unknown". */
     String tokensLabel() {

@@ -47,9 +47,12 @@ final class HubRepository extends AbstractRepository {
         metadata.setArtifactId(entry.artifactId());
         metadata.setName(entry.artifactId());
         metadata.setDescription(entry.description());
-        metadata.setWebsite(hub.endpoint() + "/" + entry.repo());
+        if (entry.bundled() == null) {
+            metadata.setWebsite(hub.endpoint() + "/" + entry.repo());
+        }
         metadata.setApplication(Application.NLP.TEXT_GENERATION);
-        metadata.setRepositoryUri(URI.create(hub.endpoint() + "/" + entry.repo()));
+        metadata.setRepositoryUri(URI.create(entry.bundled() == null ? hub.endpoint() + "/" + entry.repo()
+                : entry.bundled()));
         metadata.addArtifact(artifact(entry, metadata));
         return metadata;
     }
@@ -67,6 +70,9 @@ final class HubRepository extends AbstractRepository {
 
     /** Downloads a checkpoint's files (those already cached are kept) and returns their directory. */
     Path fetch(CatalogEntry entry, Progress progress) throws IOException {
+        if (entry.bundled() != null) {
+            return entry.bundledDirectory();
+        }
         Path dir = hub.download(entry.repo(), entry.revision(), entry.files(), progress);
         if (entry.optionalFiles() == null || hub.isOffline()) {
             return dir;
@@ -86,7 +92,7 @@ final class HubRepository extends AbstractRepository {
     @Override
     public Path getResourceDirectory(Artifact artifact) throws IOException {
         CatalogEntry entry = entry(artifact.getName());
-        return hub.localDir(entry.repo(), entry.revision());
+        return entry.bundled() != null ? entry.bundledDirectory() : hub.localDir(entry.repo(), entry.revision());
     }
 
     @Override
@@ -119,8 +125,12 @@ final class HubRepository extends AbstractRepository {
         artifact.setVersion(VERSION);
         artifact.setMetadata(metadata);
         Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("repo", entry.repo());
-        properties.put("revision", entry.revision());
+        if (entry.bundled() == null) {
+            properties.put("repo", entry.repo());
+            properties.put("revision", entry.revision());
+        } else {
+            properties.put("bundled", entry.bundled());
+        }
         properties.put("family", entry.family());
         properties.put("chatFormat", entry.chatFormat());
         properties.put("trainingTokens", entry.tokensLabel());

@@ -240,9 +240,9 @@ class CliTest {
         assertTrue(badValue.err().contains("top-p"), badValue.err());
         assertFalse(badValue.err().contains("\tat "), "no stack trace");
 
-        Run usage = run("generate", "--prompt", "x");
+        Run usage = run("generate", "--model", model.toString());
         assertEquals(2, usage.status());
-        assertTrue(usage.err().contains("--model"), usage.err());
+        assertTrue(usage.err().contains("--prompt"), usage.err());
     }
 
     @Test

@@ -1,0 +1,57 @@
+package io.github.tinyllama.cli;
+
+import com.google.gson.JsonObject;
+
+import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.train.TrainingBenchmark;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code tinyllama bench-train}: training throughput and MFU. */
+@Command(name = "bench-train", mixinStandardHelpOptions = true,
+        description = "Measure training tokens/s and model FLOPs utilisation against a matmul peak measured in the same run.")
+final class BenchTrainCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Model shape (default: hidden 512, 4 layers, 8 heads, 2 kv heads, vocab 8192).")
+    Path config;
+
+    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "256", description = "Default: ${DEFAULT-VALUE}.")
+    int seqLen;
+
+    @Option(names = "--micro-batch-size", paramLabel = "B", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
+    int microBatch;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "5", description = "Measured steps. Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        LlamaConfig shape = config != null ? LlamaConfig.fromFile(config)
+                : new LlamaConfig(512, 1376, 4, 8, 2, 8192, Math.max(512, seqLen), 1e-5, 10000, 1, true, 1, List.of(2));
+        TrainingBenchmark.Result r = TrainingBenchmark.run(shape, seqLen, microBatch, steps);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("tokens_per_second", r.tokensPerSecond());
+            o.addProperty("mfu", r.mfu());
+            o.addProperty("peak_flops", r.peakFlops());
+            o.addProperty("flops_per_token", r.flopsPerToken());
+            o.addProperty("parameters", r.parameters());
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf(Locale.ROOT, "%,d parameters, hidden %d: %.0f tokens/s, MFU %.1f%% of a measured %.1f GFLOP/s"
+                    + " matmul peak%n", r.parameters(), shape.hiddenSize(), r.tokensPerSecond(), 100 * r.mfu(),
+                    r.peakFlops() / 1e9);
+        }
+        return 0;
+    }
+}
