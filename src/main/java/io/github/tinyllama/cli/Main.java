@@ -20,6 +20,7 @@ import java.io.PrintWriter;
             ConvertTokenizerCommand.class,
             PrepareDataCommand.class,
             PretrainCommand.class,
+            HeldOutLossCommand.class,
             ConvertCommand.class,
             RandomCheckpointCommand.class,
             BenchCommand.class,
