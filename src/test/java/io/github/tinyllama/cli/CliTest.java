@@ -16,6 +16,7 @@ import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.testing.CliRun;
 import io.github.tinyllama.testing.SharedTokenizer;
 import io.github.tinyllama.testing.TinyModels;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
@@ -50,28 +51,7 @@ class CliTest {
         RandomCheckpoint.write(model, LlamaConfig.tiny(), DType.BF16, 5);
     }
 
-    /** Output of one run. */
-    private record Run(int status, String out, String err) {
-        JsonObject json() {
-            return JsonParser.parseString(out).getAsJsonObject();
-        }
-    }
 
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     private static synchronized Path modelWithTokenizer() throws IOException {
         if (!Files.exists(model.resolve("tokenizer.json"))) {
@@ -82,7 +62,7 @@ class CliTest {
 
     @Test
     void generateJsonHasTheContractFields() throws IOException {
-        Run r = run("generate", "--model", modelWithTokenizer().toString(), "--prompt", "Hello world",
+        CliRun r = CliRun.of("generate", "--model", modelWithTokenizer().toString(), "--prompt", "Hello world",
                 "--max-new-tokens", "6", "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
@@ -100,8 +80,8 @@ class CliTest {
     @Test
     void streamedTextEqualsTheJsonText() throws IOException {
         String path = modelWithTokenizer().toString();
-        Run json = run("generate", "--model", path, "--prompt", "Once upon", "--max-new-tokens", "12", "--json");
-        Run streamed = run("generate", "--model", path, "--prompt", "Once upon", "--max-new-tokens", "12");
+        CliRun json = CliRun.of("generate", "--model", path, "--prompt", "Once upon", "--max-new-tokens", "12", "--json");
+        CliRun streamed = CliRun.of("generate", "--model", path, "--prompt", "Once upon", "--max-new-tokens", "12");
         assertEquals(0, streamed.status(), streamed.err());
         assertEquals(json.json().get("text").getAsString() + System.lineSeparator(), streamed.out());
     }
@@ -109,7 +89,7 @@ class CliTest {
     @Test
     void promptIdsAreUsedAsGivenAndMatchTheJavaApi() throws IOException {
         String path = modelWithTokenizer().toString();
-        Run r = run("generate", "--model", path, "--prompt-ids", "1,450,4996", "--max-new-tokens", "5", "--json");
+        CliRun r = CliRun.of("generate", "--model", path, "--prompt-ids", "1,450,4996", "--max-new-tokens", "5", "--json");
         assertEquals(0, r.status(), r.err());
         assertArrayEquals(new long[] {1, 450, 4996}, ids(r.json().getAsJsonArray("prompt_ids")));
         try (LanguageModel lm = LanguageModel.load(model, DataType.FLOAT32, null, b -> {})) {
@@ -121,10 +101,10 @@ class CliTest {
     @Test
     void stopStringEndsGenerationWithStop() throws IOException {
         String path = modelWithTokenizer().toString();
-        JsonObject free = run("generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8", "--json").json();
+        JsonObject free = CliRun.of("generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8", "--json").json();
         String text = free.get("text").getAsString();
         String stop = text.substring(text.length() / 2, text.length() / 2 + 1);
-        JsonObject stopped = run("generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8",
+        JsonObject stopped = CliRun.of("generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8",
                 "--stop", stop, "--json").json();
         assertEquals("stop", stopped.get("finish_reason").getAsString());
         assertEquals(text.substring(0, text.indexOf(stop)), stopped.get("text").getAsString());
@@ -135,7 +115,7 @@ class CliTest {
         String path = modelWithTokenizer().toString();
         String[] args = {"generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8", "--temperature",
             "0.9", "--top-k", "40", "--top-p", "0.95", "--repetition-penalty", "1.1", "--seed", "42", "--json"};
-        assertEquals(run(args).json().get("ids"), run(args).json().get("ids"));
+        assertEquals(CliRun.of(args).json().get("ids"), CliRun.of(args).json().get("ids"));
     }
 
     @Test
@@ -145,7 +125,7 @@ class CliTest {
         try {
             System.setIn(new java.io.ByteArrayInputStream("Hello\n\nHow are you?\n/exit\nnever read\n"
                     .getBytes(StandardCharsets.UTF_8)));
-            Run r = run("chat", "--model", path, "--template", "zephyr", "--system", "Be brief.",
+            CliRun r = CliRun.of("chat", "--model", path, "--template", "zephyr", "--system", "Be brief.",
                     "--max-new-tokens", "5", "--temperature", "0");
             assertEquals(0, r.status(), r.err());
             assertEquals(2, r.out().lines().count(), "one line per reply; blank input lines are skipped: " + r.out());
@@ -156,14 +136,14 @@ class CliTest {
 
     @Test
     void unknownModelNamesAreRefusedListingKnownOnes() {
-        Run r = run("generate", "--model", "TinyLlama-9B-Imaginary", "--prompt", "x");
+        CliRun r = CliRun.of("generate", "--model", "TinyLlama-9B-Imaginary", "--prompt", "x");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("TinyLlama-9B-Imaginary") && r.err().contains("TinyLlama-1.1B-Chat-v1.0"), r.err());
     }
 
     @Test
     void scoreJsonStartsWithNull() throws IOException {
-        Run r = run("score", "--model", modelWithTokenizer().toString(), "--ids", "1,450,4996,17354", "--json");
+        CliRun r = CliRun.of("score", "--model", modelWithTokenizer().toString(), "--ids", "1,450,4996,17354", "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
         assertEquals(Set.of("ids", "logprobs"), o.keySet());
@@ -180,11 +160,11 @@ class CliTest {
     @Test
     void tokenizeTextAndFile() throws IOException {
         Path tokenizer = SharedTokenizer.require();
-        Run text = run("tokenize", "--tokenizer", tokenizer.toString(), "--text", "Hello world");
+        CliRun text = CliRun.of("tokenize", "--tokenizer", tokenizer.toString(), "--text", "Hello world");
         assertEquals("[1,15043,3186]", text.out().trim(), text.err());
         Path lines = dir.resolve("lines.jsonl");
         Files.writeString(lines, "\"Hello world\"\n\"a\\nb\"\n");
-        Run file = run("tokenize", "--tokenizer", tokenizer.toString(), "--file", lines.toString(), "--no-bos");
+        CliRun file = CliRun.of("tokenize", "--tokenizer", tokenizer.toString(), "--file", lines.toString(), "--no-bos");
         assertEquals(List.of("[15043,3186]", "[263,13,29890]"), file.out().lines().toList());
     }
 
@@ -193,7 +173,7 @@ class CliTest {
         Path tokenizer = SharedTokenizer.require();
         Path lines = dir.resolve("bad.jsonl");
         Files.writeString(lines, "\"ok\"\n{not json\n");
-        Run r = run("tokenize", "--tokenizer", tokenizer.toString(), "--file", lines.toString());
+        CliRun r = CliRun.of("tokenize", "--tokenizer", tokenizer.toString(), "--file", lines.toString());
         assertEquals(1, r.status());
         assertTrue(r.err().contains(lines + ":2"), r.err());
     }
@@ -201,7 +181,7 @@ class CliTest {
     @Test
     void convertTokenizerWritesTokenizerJson() throws IOException {
         Path out = dir.resolve("converted");
-        Run r = run("convert-tokenizer", SharedTokenizer.require().toString(), out.toString());
+        CliRun r = CliRun.of("convert-tokenizer", SharedTokenizer.require().toString(), out.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(Files.size(out.resolve("tokenizer.json")) > 1_000_000);
     }
@@ -209,15 +189,15 @@ class CliTest {
     @Test
     void randomCheckpointWritesALoadableModel() throws IOException {
         Path out = dir.resolve("random-f16");
-        Run r = run("random-checkpoint", out.toString(), "--preset", "tiny", "--dtype", "f16", "--seed", "3");
+        CliRun r = CliRun.of("random-checkpoint", out.toString(), "--preset", "tiny", "--dtype", "f16", "--seed", "3");
         assertEquals(0, r.status(), r.err());
         assertEquals(LlamaConfig.tiny(), LlamaConfig.load(out));
-        assertEquals(2, run("random-checkpoint", out.toString(), "--preset", "huge").status());
+        assertEquals(2, CliRun.of("random-checkpoint", out.toString(), "--preset", "huge").status());
     }
 
     @Test
     void benchJsonHasTheContractFields() {
-        Run r = run("bench", "--model", model.toString(), "--prompt-tokens", "8", "--new-tokens", "4", "--json");
+        CliRun r = CliRun.of("bench", "--model", model.toString(), "--prompt-tokens", "8", "--new-tokens", "4", "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
         for (String key : List.of("load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
@@ -229,18 +209,18 @@ class CliTest {
     @Test
     void errorsAreOneLineOnStderrWithNonZeroStatus() throws IOException {
         Path missing = dir.resolve("no-such-model");
-        Run r = run("generate", "--model", missing.toString(), "--prompt", "x");
+        CliRun r = CliRun.of("generate", "--model", missing.toString(), "--prompt", "x");
         assertEquals(1, r.status());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains(missing.toString()), r.err());
         assertEquals("", r.out());
 
-        Run badValue = run("generate", "--model", modelWithTokenizer().toString(), "--prompt", "x", "--top-p", "2");
+        CliRun badValue = CliRun.of("generate", "--model", modelWithTokenizer().toString(), "--prompt", "x", "--top-p", "2");
         assertEquals(1, badValue.status());
         assertTrue(badValue.err().contains("top-p"), badValue.err());
         assertFalse(badValue.err().contains("\tat "), "no stack trace");
 
-        Run usage = run("generate", "--model", model.toString());
+        CliRun usage = CliRun.of("generate", "--model", model.toString());
         assertEquals(2, usage.status());
         assertTrue(usage.err().contains("--prompt"), usage.err());
     }
@@ -252,7 +232,7 @@ class CliTest {
         Files.copy(modelWithTokenizer().resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
         Path weights = broken.resolve("model.safetensors");
         Files.write(weights, java.util.Arrays.copyOf(Files.readAllBytes(weights), 1000));
-        Run r = run("score", "--model", broken.toString(), "--ids", "1,2");
+        CliRun r = CliRun.of("score", "--model", broken.toString(), "--ids", "1,2");
         assertEquals(1, r.status());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains("model.safetensors"), r.err());

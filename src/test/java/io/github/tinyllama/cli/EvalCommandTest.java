@@ -1,5 +1,7 @@
 package io.github.tinyllama.cli;
 
+import io.github.tinyllama.testing.CliRun;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,29 +41,13 @@ class EvalCommandTest {
         data = Path.of(EvalCommandTest.class.getResource("/eval/piqa/validation.jsonl").toURI()).getParent().getParent();
     }
 
-    private record Run(int status, String out, String err) {}
 
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void writesHarnessJsonSamplesAndThePaperTable() throws IOException {
         Path output = dir.resolve("results.json");
         Path samples = dir.resolve("samples.jsonl");
-        Run r = run("eval", "--model", model.toString(), "--tasks", "piqa,boolq", "--limit", "2", "--batch-size", "2",
+        CliRun r = CliRun.of("eval", "--model", model.toString(), "--tasks", "piqa,boolq", "--limit", "2", "--batch-size", "2",
                 "--data-dir", data.toString(), "--output", output.toString(), "--log-samples", samples.toString());
         assertEquals(0, r.status(), r.err());
 
@@ -98,7 +84,7 @@ class EvalCommandTest {
 
     @Test
     void missingDataIsReportedWithItsPathBeforeTheModelLoads() {
-        Run r = run("eval", "--model", dir.resolve("no-such-model").toString(), "--tasks", "hellaswag",
+        CliRun r = CliRun.of("eval", "--model", dir.resolve("no-such-model").toString(), "--tasks", "hellaswag",
                 "--data-dir", dir.resolve("nowhere").toString());
         assertEquals(1, r.status());
         assertTrue(r.err().contains(dir.resolve("nowhere").resolve("hellaswag").resolve("validation.jsonl")
@@ -109,7 +95,7 @@ class EvalCommandTest {
     void malformedDataIsReportedWithItsPathAndLine() throws IOException {
         Path bad = Files.createDirectories(dir.resolve("bad").resolve("boolq")).resolve("validation.jsonl");
         Files.writeString(bad, "{\"question\": \"q\", \"passage\": \"p\", \"label\": 1}\n{\"passage\": \"p\", \"question\": 3, \"label\": 0}\n");
-        Run r = run("eval", "--model", model.toString(), "--tasks", "boolq", "--data-dir",
+        CliRun r = CliRun.of("eval", "--model", model.toString(), "--tasks", "boolq", "--data-dir",
                 dir.resolve("bad").toString());
         assertEquals(1, r.status());
         assertTrue(r.err().contains(bad + ":2: field 'question' must be a string"), r.err());
@@ -117,7 +103,7 @@ class EvalCommandTest {
 
     @Test
     void unknownTaskIsAnError() {
-        Run r = run("eval", "--model", model.toString(), "--tasks", "lambada", "--data-dir", data.toString());
+        CliRun r = CliRun.of("eval", "--model", model.toString(), "--tasks", "lambada", "--data-dir", data.toString());
         assertEquals(1, r.status());
         assertTrue(r.err().contains("unknown task 'lambada'"), r.err());
     }
