@@ -96,6 +96,16 @@ class CliTest {
     }
 
     @Test
+    void thePromptMayBeGivenAsTheArgument() throws IOException {
+        String path = modelWithTokenizer().toString();
+        CliRun positional = CliRun.of("generate", "--model", path, "Once upon", "--max-new-tokens", "4", "--json");
+        CliRun option = CliRun.of("generate", "--model", path, "--prompt", "Once upon", "--max-new-tokens", "4", "--json");
+        assertEquals(0, positional.status(), positional.err());
+        assertEquals(option.json().get("ids"), positional.json().get("ids"));
+        assertEquals(option.json().get("prompt_ids"), positional.json().get("prompt_ids"));
+    }
+
+    @Test
     void stopStringEndsGenerationWithStop() throws IOException {
         String path = modelWithTokenizer().toString();
         JsonObject free = CliRun.of("generate", "--model", path, "--prompt", "Hi", "--max-new-tokens", "8", "--json").json();
