@@ -54,12 +54,13 @@ done
   --global-batch-size 32 --max-steps "$steps" --lr 2e-3 --min-lr 2e-4 --warmup-steps 50 --seed 3407 \
   --save-every 50 --resume --metrics "$build/metrics.jsonl" --plot "$here/loss.png"
 
-# Held-out loss (first 64 blocks of each held-out file) and a few greedy samples for the model card.
+# Held-out loss (first 64 blocks of each held-out file) and a few samples for the model card.
 for kind in prose java; do
   "$tl" held-out-loss --model "$build/run" --data-dir "$build/data" --prefix "valid_$kind" --blocks 64
 done > "$build/held-out.jsonl"
 for prompt in "The meaning of the word" "Once upon a time" "public static void main(" "    /**"; do
-  "$tl" generate --model "$build/run" --prompt "$prompt" --max-new-tokens 48 --json
+  "$tl" generate --model "$build/run" --prompt "$prompt" --max-new-tokens 48 --temperature 0.8 --top-k 40 \
+    --repetition-penalty 1.1 --seed 1 --json
 done > "$build/samples.jsonl"
 
 cp "$build/held-out.jsonl" "$build/samples.jsonl" "$here/"
