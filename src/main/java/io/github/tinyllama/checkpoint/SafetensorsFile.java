@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -48,13 +47,7 @@ public final class SafetensorsFile implements TensorFile {
      * @throws IOException if the file cannot be read
      */
     public static SafetensorsFile open(Path file) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-        try {
-            return read(file, channel);
-        } catch (IOException | RuntimeException | Error e) {
-            channel.close();
-            throw e;
-        }
+        return TensorFile.open(file, SafetensorsFile::read);
     }
 
     private static SafetensorsFile read(Path file, FileChannel channel) throws IOException {

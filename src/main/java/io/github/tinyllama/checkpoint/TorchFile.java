@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -53,13 +52,7 @@ public final class TorchFile implements TensorFile {
      * @throws IOException if the file cannot be read
      */
     public static TorchFile open(Path file) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-        try {
-            return read(file, channel);
-        } catch (IOException | RuntimeException | Error e) {
-            channel.close();
-            throw e;
-        }
+        return TensorFile.open(file, TorchFile::read);
     }
 
     private static TorchFile read(Path file, FileChannel channel) throws IOException {
