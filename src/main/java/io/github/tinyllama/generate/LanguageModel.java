@@ -168,24 +168,19 @@ public final class LanguageModel implements AutoCloseable {
      */
     public double[] score(long[] ids) {
         checkIds(ids);
-        if (ids.length == 0 || ids.length > config().maxPositions()) {
+        if (ids.length == 0 || ids.length - 1 > config().maxPositions()) {
             throw new IllegalArgumentException("cannot score " + ids.length + " tokens: give 1 to "
-                    + config().maxPositions() + " (the model's context)");
+                    + (config().maxPositions() + 1) + " (the model reads all but the last, and its context is "
+                    + config().maxPositions() + ")");
         }
         double[] out = new double[ids.length];
         out[0] = Double.NaN;
         if (ids.length == 1) {
             return out;
         }
-        try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
-            scope.suppressNotUsedWarning();
-            NDArray input = step.create(ids).reshape(1, ids.length);
-            NDArray logits = block.forward(new ParameterStore(step, false), input, null, false, false);
-            NDArray targets = step.create(Arrays.copyOfRange(ids, 1, ids.length)).reshape(1, ids.length - 1, 1);
-            float[] picked = logits.get(":, :-1, :").logSoftmax(-1).gather(targets, -1).toFloatArray();
-            for (int i = 0; i < picked.length; i++) {
-                out[i + 1] = picked[i];
-            }
+        try (Session session = newSession(ids.length - 1)) {
+            double[] scored = session.score(ids, 1).logprobs();
+            System.arraycopy(scored, 0, out, 1, scored.length);
         }
         return out;
     }

@@ -2,7 +2,6 @@ package io.github.tinyllama.train;
 
 import io.github.tinyllama.data.PackedDataset;
 import io.github.tinyllama.generate.LanguageModel;
-import io.github.tinyllama.generate.Session;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,14 +30,12 @@ public final class HeldOutLoss {
             double sum = 0;
             long tokens = 0;
             long[] block = new long[seqLen + 1];
-            // A session feeds the block's first seqLen tokens only: the last is a target, never an input.
-            try (Session session = model.newSession(seqLen)) {
-                for (long b = 0; b < count; b++) {
-                    data.readBlock(b, block);
-                    for (double lp : session.score(block, 1).logprobs()) {
-                        sum -= lp;
-                        tokens++;
-                    }
+            for (long b = 0; b < count; b++) {
+                data.readBlock(b, block);
+                double[] logprobs = model.score(block);
+                for (int i = 1; i < logprobs.length; i++) {
+                    sum -= logprobs[i];
+                    tokens++;
                 }
             }
             return sum / tokens;
