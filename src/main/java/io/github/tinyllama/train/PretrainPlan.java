@@ -113,6 +113,9 @@ public record PretrainPlan(Path file, int seqLen, int microBatch, long seed, int
 
     private static PretrainPlan parse(PlanJson root) throws ConfigException {
         root.object(TOP);
+        if (root.has("description")) {
+            root.at("description").string();
+        }
         int seqLen = (int) optWhole(root, "seq_len", 2048, 1);
         int micro = (int) optWhole(root, "micro_batch_size", 8, 1);
         long seed = root.has("seed") ? root.at("seed").wholeNumber() : 3407;
@@ -154,6 +157,9 @@ public record PretrainPlan(Path file, int seqLen, int microBatch, long seed, int
 
     private static Stage stage(PlanJson s, Stage previous, int seqLen, int micro) throws ConfigException {
         s.object(STAGE);
+        if (s.has("description")) {
+            s.at("description").string();
+        }
         if (!s.has("name") || s.at("name").string().isBlank()) {
             throw s.at("name").error("is missing: every stage needs a name");
         }
