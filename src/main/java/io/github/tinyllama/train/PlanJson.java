@@ -23,18 +23,12 @@ import java.util.Set;
  * One JSON value of a plan file with its JSON path ({@code $.stages[1].lr.max}), so every error
  * names the file and the exact place at fault. Objects refuse keys they do not know, which turns a
  * misspelt field into an error instead of a silently ignored setting.
+ *
+ * @param file the file the value came from
+ * @param path the value's JSON path
+ * @param value the value
  */
-final class PlanJson {
-
-    private final Path file;
-    private final String path;
-    private final JsonElement value;
-
-    private PlanJson(Path file, String path, JsonElement value) {
-        this.file = file;
-        this.path = path;
-        this.value = value;
-    }
+record PlanJson(Path file, String path, JsonElement value) {
 
     /** Reads a file whose top level must be an object. */
     static PlanJson read(Path file) throws ConfigException {
@@ -61,11 +55,6 @@ final class PlanJson {
     /** An error at this value. */
     ConfigException error(String problem) {
         return new ConfigException(file + ": " + path + ": " + problem);
-    }
-
-    /** The file the value came from. */
-    Path file() {
-        return file;
     }
 
     /**

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.data.PackedWriter;
 import io.github.tinyllama.testing.CliRun;
+import io.github.tinyllama.testing.RandomPacked;
 import io.github.tinyllama.train.MetricsLog;
 import io.github.tinyllama.train.StepMetrics;
 
@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 /** {@code tinyllama pretrain --plan}: the shipped tiny plan end to end, continual pre-training from a zoo name, errors. */
 class PretrainPlanCommandTest {
@@ -32,16 +31,7 @@ class PretrainPlanCommandTest {
     /** The tiny plan's two prefixes: random tokens below its (and tinyllama-nano's) vocabulary of 4096. */
     @BeforeAll
     static void writeData() throws IOException {
-        Random random = new Random(3);
-        for (String prefix : new String[] {"train_prose", "train_code"}) {
-            try (PackedWriter w = new PackedWriter(dir.resolve("data"), prefix, 33 * 8, 1)) {
-                long[] tokens = new long[33 * 8 * 2];
-                for (int i = 0; i < tokens.length; i++) {
-                    tokens[i] = random.nextInt(4096);
-                }
-                w.add(tokens);
-            }
-        }
+        RandomPacked.write(dir.resolve("data"), 4096, 33 * 8, 2, 3, "train_prose", "train_code");
     }
 
     private static CliRun pretrain(String... args) {

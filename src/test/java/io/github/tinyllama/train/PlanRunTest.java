@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tinyllama.data.Mixture;
-import io.github.tinyllama.data.PackedWriter;
+import io.github.tinyllama.testing.RandomPacked;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 /**
  * A two-stage plan trained on the tiny model of {@link PretrainerTest}: killed during stage 2 and
@@ -43,16 +42,7 @@ class PlanRunTest {
     /** Two prefixes of random tokens below the tiny model's vocabulary of 64. */
     @BeforeAll
     static void writeData() throws IOException {
-        Random random = new Random(11);
-        for (String prefix : new String[] {"p", "q"}) {
-            try (PackedWriter w = new PackedWriter(dir.resolve("data"), prefix, 17 * 8, 1)) {
-                long[] tokens = new long[17 * 8 * 3];
-                for (int i = 0; i < tokens.length; i++) {
-                    tokens[i] = random.nextInt(64);
-                }
-                w.add(tokens);
-            }
-        }
+        RandomPacked.write(dir.resolve("data"), 64, 17 * 8, 3, 11, "p", "q");
     }
 
     private static PretrainPlan plan() throws IOException {
