@@ -72,6 +72,14 @@ class PretrainPlanCommandTest {
                 "--metrics", metrics.toString(), "--resume");
         assertEquals(0, again.status(), again.err());
         assertEquals(8, MetricsLog.read(metrics).size(), "a finished plan resumed has nothing left to do");
+
+        // A plan next to the trained model continues from it: "init" is a directory relative to the plan file.
+        Path continued = dir.resolve("continue.json");
+        Files.writeString(continued, Files.readString(PLAN).replace("\"name\": \"basic\",",
+                "\"name\": \"basic\", \"init\": \"tiny\","));
+        CliRun next = pretrain("--plan", continued.toString(), "--out", dir.resolve("tiny-continued").toString());
+        assertEquals(0, next.status(), next.err());
+        assertEquals(LlamaConfig.fromFile(CONFIG), LlamaConfig.load(dir.resolve("tiny-continued")));
     }
 
     /**
@@ -131,5 +139,11 @@ class PretrainPlanCommandTest {
         CliRun noSteps = pretrain("--config", CONFIG.toString(), "--out", dir.resolve("none").toString());
         assertEquals(1, noSteps.status());
         assertTrue(noSteps.err().contains("give --max-steps"), noSteps.err());
+
+        CliRun unknown = pretrain("--init", "no-such-model", "--max-steps", "1", "--out", dir.resolve("none").toString());
+        assertEquals(1, unknown.status());
+        assertTrue(unknown.err().contains("'no-such-model' is neither a model directory nor a released checkpoint name"),
+                unknown.err());
+        assertTrue(!Files.exists(dir.resolve("none")), "nothing is written for a failed start");
     }
 }
