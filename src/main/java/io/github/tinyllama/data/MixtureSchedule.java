@@ -95,11 +95,6 @@ public final class MixtureSchedule {
         return sources;
     }
 
-    /** The phases, by start draw. */
-    public List<Phase> phases() {
-        return phases;
-    }
-
     /** The weights used for draw {@code draw} (0-based). */
     public double[] weightsAt(long draw) {
         int i = phaseAt(draw);
