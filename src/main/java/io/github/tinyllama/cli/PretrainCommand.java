@@ -150,7 +150,7 @@ final class PretrainCommand implements Callable<Integer> {
                         peak)) {
             header(config, trainer, maxSteps, settings.tokensPerStep() + " tokens per step", peak);
             withProgressBar(maxSteps, trainer, bar -> PretrainRun.run(trainer, settings, out, metrics, plot,
-                    m -> bar.update(m.step(), String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s, MFU %.0f%%",
+                    m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s, MFU %.0f%%",
                             m.loss(), m.lr(), m.tokensPerSecond(), 100 * m.mfu()))));
         }
         System.out.println("Trained " + out + " to step " + maxSteps);
@@ -184,7 +184,7 @@ final class PretrainCommand implements Callable<Integer> {
             PretrainPlan.Stage now = stages.stages().get(stages.stageIndexAt(trainer.step()));
             header(config, trainer, total, stages.stages().size() + " stages, now '" + now.name() + "'", peak);
             withProgressBar(total, trainer, bar -> PretrainRun.run(trainer, stages, data, out, metrics, plot,
-                    m -> bar.update(m.step(), String.format(Locale.ROOT, "%s, %s tokens, loss %.4f, lr %.2e, %.0f tok/s",
+                    m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "%s, %s tokens, loss %.4f, lr %.2e, %.0f tok/s",
                             m.stage(), tokenCount(m.tokens()), m.loss(), m.lr(), m.tokensPerSecond()))));
         }
         System.out.println("Trained " + out + " through " + stages.stages().size() + " stages (" + total + " steps)");
@@ -225,7 +225,8 @@ final class PretrainCommand implements Callable<Integer> {
 
     private static void withProgressBar(int total, Pretrainer trainer, Run run) throws java.io.IOException {
         ProgressBar bar = new ProgressBar("Training", total);
-        bar.update(trainer.step());
+        // DJL's bar shows item i (0-based) as (i + 1) / total done: steps done are shown as step - 1.
+        bar.update(trainer.step() - 1);
         PrintStream stdout = System.out;
         // DJL's progress bar draws on standard output; the run's results are files, so it goes to stderr.
         System.setOut(System.err);

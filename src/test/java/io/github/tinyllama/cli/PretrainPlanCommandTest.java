@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 
 /** {@code tinyllama pretrain --plan}: the shipped tiny plan end to end, continual pre-training from a zoo name, errors. */
@@ -44,7 +45,7 @@ class PretrainPlanCommandTest {
     }
 
     @Test
-    void theTinyPlanRunsEndToEnd() throws IOException {
+    void theTinyPlanRunsEndToEndAndResumesInStageTwo() throws IOException {
         Path out = dir.resolve("tiny");
         Path metrics = dir.resolve("tiny.jsonl");
         CliRun run = pretrain("--plan", PLAN.toString(), "--config", CONFIG.toString(), "--out", out.toString(),
@@ -72,6 +73,28 @@ class PretrainPlanCommandTest {
                 "--metrics", metrics.toString(), "--resume");
         assertEquals(0, again.status(), again.err());
         assertEquals(8, MetricsLog.read(metrics).size(), "a finished plan resumed has nothing left to do");
+
+        // Killed during step 6 (in stage 2, whose steps have no checkpoint of their own): the last checkpoint is
+        // stage 1's end, the metrics file has steps 1-5 and a partial line.
+        for (String later : new String[] {"step-00000006", "step-00000008"}) {
+            try (var files = Files.walk(out.resolve(later))) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        List<String> lines = Files.readAllLines(metrics);
+        Files.writeString(metrics, String.join("\n", lines.subList(0, 5)) + "\n{\"step\": 6, \"lo");
+        CliRun resumed = pretrain("--plan", PLAN.toString(), "--config", CONFIG.toString(), "--out", out.toString(),
+                "--metrics", metrics.toString(), "--resume");
+        assertEquals(0, resumed.status(), resumed.err());
+        assertTrue(resumed.err().contains("step 3 of 8, 3 stages, now 'domain'"), resumed.err());
+        List<StepMetrics> after = MetricsLog.read(metrics);
+        assertEquals(steps.size(), after.size());
+        for (int i = 0; i < steps.size(); i++) {
+            StepMetrics w = steps.get(i);
+            StepMetrics r = after.get(i);
+            assertEquals(List.of(w.loss(), w.gradNorm(), w.lr(), w.tokens(), w.stage(), w.mixture()),
+                    List.of(r.loss(), r.gradNorm(), r.lr(), r.tokens(), r.stage(), r.mixture()), "step " + (i + 1));
+        }
 
         // A plan next to the trained model continues from it: "init" is a directory relative to the plan file.
         Path continued = dir.resolve("continue.json");
