@@ -67,15 +67,22 @@ public record PretrainPlan(Path file, int seqLen, int microBatch, long seed, int
      */
     public record LrRestart(double max, double min, int warmupSteps) {}
 
-    /** Checks the derived quantities. */
+    /** Checks what the step-by-step settings rely on (a plan read from a file has passed finer checks already). */
     public PretrainPlan {
         stages = List.copyOf(stages);
+        if (stages.isEmpty() || stages.get(0).lr() == null) {
+            throw new IllegalArgumentException("a plan needs a first stage that starts a learning-rate schedule");
+        }
         long total = 0;
         for (Stage s : stages) {
+            if (s.steps() < 1 || s.globalBatchTokens() % ((long) microBatch * seqLen) != 0) {
+                throw new IllegalArgumentException("stage '" + s.name() + "' needs at least one step and a"
+                        + " global batch that is a multiple of micro-batch × sequence length");
+            }
             total += s.steps();
         }
         if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(file + ": the stages add up to " + total + " steps, more than "
+            throw new IllegalArgumentException("the stages add up to " + total + " steps, more than "
                     + Integer.MAX_VALUE);
         }
     }

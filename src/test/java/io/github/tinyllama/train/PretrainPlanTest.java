@@ -123,6 +123,7 @@ class PretrainPlanTest {
             new String[] {"", "{\"stages\": []}", "$.stages: is empty"},
             new String[] {"", "{\"seq_len\": 16}", "$.stages: is missing"},
             new String[] {"", "[1, 2]", "$: must be a JSON object"},
+            new String[] {"\"steps\": 4", "\"steps\": 2147483647", "$.stages: the stages add up to 2147483650 steps"},
             new String[] {"\"seq_len\": 16,", "\"seq_len\": 16,,", "my-plan.json: not valid JSON"});
     }
 
