@@ -182,7 +182,7 @@ public final class Mixture implements AutoCloseable {
         return sources;
     }
 
-    /** Returns the weights the next draw uses, in spec order. */
+    /** Returns the relative weights the next draw uses, in spec order (during a ramp, shares that sum to 1). */
     public double[] weights() {
         return schedule.weightsAt(draws);
     }

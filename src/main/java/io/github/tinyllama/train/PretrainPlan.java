@@ -120,6 +120,7 @@ public record PretrainPlan(Path file, int seqLen, int microBatch, long seed, int
 
     private static PretrainPlan parse(PlanJson root) throws ConfigException {
         root.object(TOP);
+        // Descriptions are free prose for readers of the plan; only their type is checked.
         if (root.has("description")) {
             root.at("description").string();
         }
