@@ -16,18 +16,20 @@ import java.util.function.IntConsumer;
  * continuation token is the model's greedy choice.
  *
  * <p>With context sharing (the default), requests whose contexts are the same tokens (the choices of one
- * question) are scored together: the context runs through the model once and the continuations run as
- * one batch over copies of its KV cache ({@link LanguageModel#scoreContinuations}). Requests with a context
- * of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness does:
- * sorted by length, longest first, and run {@code batchSize} at a time, right-padded
- * ({@link LanguageModel#scoreBatch}).
+ * question) form a group, and groups are scored together, as many as have at most {@code batchSize}
+ * continuations between them: their contexts run through the model once, as one left-padded batch, and
+ * the continuations run as one batch over copies of the contexts' KV cache rows
+ * ({@link LanguageModel#scoreContinuations(List, List)}). A question with more choices than
+ * {@code batchSize} is scored alone. Requests with a context of their own (WinoGrande's) and, without sharing,
+ * all requests are scored as lm-evaluation-harness does: sorted by length, longest first, and run
+ * {@code batchSize} at a time, right-padded ({@link LanguageModel#scoreBatch}).
  */
 public final class LoglikelihoodScorer {
 
     /** What the scorer needs from a model; {@link #backend(LanguageModel)} adapts a {@link LanguageModel}. */
     public interface Backend {
-        /** See {@link LanguageModel#scoreContinuations(long[], List)}. */
-        List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations);
+        /** See {@link LanguageModel#scoreContinuations(List, List)}. */
+        List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations);
 
         /** See {@link LanguageModel#scoreBatch(List, int[])}. */
         List<TokenScores> scoreBatch(List<long[]> sequences, int[] from);
@@ -58,8 +60,9 @@ public final class LoglikelihoodScorer {
     public static Backend backend(LanguageModel model) {
         return new Backend() {
             @Override
-            public List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations) {
-                return model.scoreContinuations(context, continuations);
+            public List<List<TokenScores>> scoreContinuations(List<long[]> contexts,
+                    List<List<long[]>> continuations) {
+                return model.scoreContinuations(contexts, continuations);
             }
 
             @Override
@@ -102,21 +105,33 @@ public final class LoglikelihoodScorer {
 
         // Longest first, as the harness orders its requests: a context that does not fit fails at once.
         shared.sort(Comparator.comparingInt((List<Integer> g) -> -longest(requests, g)));
-        for (List<Integer> group : shared) {
-            long[] context = requests.get(group.get(0)).context();
-            for (int start = 0; start < group.size(); start += batchSize) {
-                List<Integer> chunk = group.subList(start, Math.min(group.size(), start + batchSize));
-                List<long[]> continuations = new ArrayList<>(chunk.size());
-                for (int i : chunk) {
-                    continuations.add(requests.get(i).continuation());
-                }
-                List<TokenScores> scores = backend.scoreContinuations(context, continuations);
-                for (int j = 0; j < chunk.size(); j++) {
-                    lls[chunk.get(j)] = scores.get(j).sum();
-                    greedy[chunk.get(j)] = scores.get(j).greedy();
-                }
-                progress.accept(chunk.size());
+        for (int start = 0; start < shared.size(); ) {
+            int end = start;
+            int rows = 0;
+            while (end < shared.size() && (end == start || rows + shared.get(end).size() <= batchSize)) {
+                rows += shared.get(end++).size();
             }
+            List<List<Integer>> batch = shared.subList(start, end);
+            List<long[]> contexts = new ArrayList<>(batch.size());
+            List<List<long[]>> continuations = new ArrayList<>(batch.size());
+            for (List<Integer> group : batch) {
+                contexts.add(requests.get(group.get(0)).context());
+                List<long[]> mine = new ArrayList<>(group.size());
+                for (int i : group) {
+                    mine.add(requests.get(i).continuation());
+                }
+                continuations.add(mine);
+            }
+            List<List<TokenScores>> scores = backend.scoreContinuations(contexts, continuations);
+            for (int g = 0; g < batch.size(); g++) {
+                List<Integer> group = batch.get(g);
+                for (int j = 0; j < group.size(); j++) {
+                    lls[group.get(j)] = scores.get(g).get(j).sum();
+                    greedy[group.get(j)] = scores.get(g).get(j).greedy();
+                }
+            }
+            progress.accept(rows);
+            start = end;
         }
 
         alone.sort(Comparator.comparingInt((Integer i) -> -requests.get(i).length()));
