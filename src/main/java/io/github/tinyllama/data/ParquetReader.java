@@ -44,9 +44,9 @@ import java.util.zip.GZIPInputStream;
  * definition levels, with {@code LIST} (three-level and the legacy two-level forms) and {@code MAP} groups
  * read as arrays; data pages v1 and v2; dictionary pages; {@code PLAIN}, {@code PLAIN_DICTIONARY},
  * {@code RLE_DICTIONARY}, {@code DELTA_BINARY_PACKED} (integers), {@code DELTA_LENGTH_BYTE_ARRAY} and
- * {@code DELTA_BYTE_ARRAY} (text) and (for booleans) {@code RLE} value encodings, as data page v2 writers use
- * them; codecs {@code UNCOMPRESSED}, {@code SNAPPY}, {@code GZIP}, {@code ZSTD}, {@code LZ4_RAW} (through
- * aircompressor). Anything else ({@code INT96} and fixed-length columns, {@code BYTE_STREAM_SPLIT}, LZO,
+ * {@code DELTA_BYTE_ARRAY} (text), {@code BYTE_STREAM_SPLIT} (numbers) and (for booleans) {@code RLE} value
+ * encodings, as data page v2 writers use them; codecs {@code UNCOMPRESSED}, {@code SNAPPY}, {@code GZIP},
+ * {@code ZSTD}, {@code LZ4_RAW} (through aircompressor). Anything else ({@code INT96} and fixed-length columns, LZO,
  * Brotli, Hadoop-framed LZ4, encryption) is refused with an {@link IOException} naming the file, the
  * column, the row group and the feature. The footer is parsed from its Thrift compact encoding by
  * {@link Thrift}, which reads every field generically and keeps the few that are needed.
@@ -71,6 +71,7 @@ public final class ParquetReader implements AutoCloseable {
     private static final int DELTA_LENGTH_BYTE_ARRAY = 6;
     private static final int DELTA_BYTE_ARRAY = 7;
     private static final int RLE_DICTIONARY = 8;
+    private static final int BYTE_STREAM_SPLIT = 9;
 
     private final Path file;
     private final FileChannel channel;
@@ -607,6 +608,11 @@ public final class ParquetReader implements AutoCloseable {
             for (long value : deltaBinaryPacked(page)) {
                 values[v++] = type == INT32 ? new JsonPrimitive((int) value) : new JsonPrimitive(value);
             }
+        } else if (encoding == BYTE_STREAM_SPLIT && type != BOOLEAN && type != BYTE_ARRAY) {
+            ByteBuffer joined = byteStreamSplit(page, present, type == INT32 || type == FLOAT ? 4 : 8);
+            for (int i = 0; i < present; i++) {
+                values[v++] = plainValue(joined, type);
+            }
         } else if ((encoding == DELTA_LENGTH_BYTE_ARRAY || encoding == DELTA_BYTE_ARRAY) && type == BYTE_ARRAY) {
             for (byte[] bytes : deltaByteArrays(page, encoding == DELTA_BYTE_ARRAY)) {
                 values[v++] = new JsonPrimitive(text(ByteBuffer.wrap(bytes)));
@@ -614,7 +620,7 @@ public final class ParquetReader implements AutoCloseable {
         } else {
             throw new IOException("encoding " + encoding + " of physical type " + type + " is not supported (PLAIN,"
                     + " dictionaries, DELTA_BINARY_PACKED for integers, DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY for"
-                    + " text, RLE for booleans are)");
+                    + " text, BYTE_STREAM_SPLIT for numbers, RLE for booleans are)");
         }
         if (v - filled[1] != present) {
             throw new IOException("a page holds " + (v - filled[1]) + " values for " + present + " defined entries");
@@ -698,6 +704,23 @@ public final class ParquetReader implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code BYTE_STREAM_SPLIT}: byte {@code k} of value {@code i} is at {@code k * count + i}; returns the values
+     * put back together, as {@code PLAIN} would hold them.
+     */
+    private static ByteBuffer byteStreamSplit(ByteBuffer in, int count, int width) throws IOException {
+        if (in.remaining() < count * width) {
+            throw new IOException("BYTE_STREAM_SPLIT page of " + in.remaining() + " bytes for " + count + " values");
+        }
+        byte[] joined = new byte[count * width];
+        for (int k = 0; k < width; k++) {
+            for (int i = 0; i < count; i++) {
+                joined[i * width + k] = in.get(in.position() + k * count + i);
+            }
+        }
+        return ByteBuffer.wrap(joined).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** {@code width} bits from bit {@code offset} on, least significant first, as Parquet packs them. */
