@@ -161,6 +161,7 @@ public final class DataFiles {
         } catch (IOException e) {
             throw new DataException(target, 0, missing + "; downloading " + where + " failed: " + e.getMessage());
         }
+        Files.createDirectories(target.getParent());
         AtomicFiles.copy(fetched, target);
         return target;
     }
