@@ -171,7 +171,8 @@ public final class Evaluator {
          * Scores every request with the model and computes the metrics.
          *
          * @param llm the model and its tokenizer
-         * @param batchSize the most sequences in one forward pass
+         * @param batchSize requests per forward pass; with shared contexts, questions per batch (their contexts in one
+         *     pass, all their continuations in one more)
          * @param shareContexts whether the choices of one context read it once
          * @param listener told of progress
          * @return metrics and samples

@@ -16,20 +16,20 @@ import java.util.function.IntConsumer;
  * continuation token is the model's greedy choice.
  *
  * <p>With context sharing (the default), requests whose contexts are the same tokens (the choices of one
- * question) form a group, and groups are scored together, as many as have at most {@code batchSize}
- * continuations between them: their contexts run through the model once, as one left-padded batch, and
- * the continuations run as one batch over copies of the contexts' KV cache rows
- * ({@link LanguageModel#scoreContinuations(List, List)}). A question with more choices than
- * {@code batchSize} is scored alone. Requests with a context of their own (WinoGrande's) and, without sharing,
- * all requests are scored as lm-evaluation-harness does: sorted by length, longest first, and run
+ * question) form a group, and {@code batchSize} groups are scored together: their contexts run through the
+ * model once, as one left-padded batch, and all their continuations run in one more pass over copies of the
+ * contexts' KV cache rows ({@link LanguageModel#scoreContinuations(List, List, int)}); groups go longest
+ * context first, so that contexts of like lengths share a batch and padding stays small. Requests with a
+ * context of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness does: sorted by length, longest first, and run
  * {@code batchSize} at a time, right-padded ({@link LanguageModel#scoreBatch}).
  */
 public final class LoglikelihoodScorer {
 
     /** What the scorer needs from a model; {@link #backend(LanguageModel)} adapts a {@link LanguageModel}. */
     public interface Backend {
-        /** See {@link LanguageModel#scoreContinuations(List, List)}. */
-        List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations);
+        /** See {@link LanguageModel#scoreContinuations(List, List, int)}. */
+        List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations,
+                int rowsPerPass);
 
         /** See {@link LanguageModel#scoreBatch(List, int[])}. */
         List<TokenScores> scoreBatch(List<long[]> sequences, int[] from);
@@ -44,7 +44,8 @@ public final class LoglikelihoodScorer {
 
     /**
      * @param backend the model
-     * @param batchSize the most sequences in one forward pass (at least 1)
+     * @param batchSize requests per forward pass; with shared contexts, questions per batch (their contexts in one
+     *     pass, all their continuations in one more); at least 1
      * @param shareContexts whether the choices of one context read it once
      */
     public LoglikelihoodScorer(Backend backend, int batchSize, boolean shareContexts) {
@@ -61,8 +62,8 @@ public final class LoglikelihoodScorer {
         return new Backend() {
             @Override
             public List<List<TokenScores>> scoreContinuations(List<long[]> contexts,
-                    List<List<long[]>> continuations) {
-                return model.scoreContinuations(contexts, continuations);
+                    List<List<long[]>> continuations, int rowsPerPass) {
+                return model.scoreContinuations(contexts, continuations, rowsPerPass);
             }
 
             @Override
@@ -103,18 +104,15 @@ public final class LoglikelihoodScorer {
             }
         }
 
-        // Longest first, as the harness orders its requests: a context that does not fit fails at once.
-        shared.sort(Comparator.comparingInt((List<Integer> g) -> -longest(requests, g)));
-        for (int start = 0; start < shared.size(); ) {
-            int end = start;
+        // Longest context first: a context that does not fit fails at once, and like lengths pad little.
+        shared.sort(Comparator.comparingInt((List<Integer> g) -> -requests.get(g.get(0)).context().length));
+        for (int start = 0; start < shared.size(); start += batchSize) {
+            List<List<Integer>> batch = shared.subList(start, Math.min(shared.size(), start + batchSize));
             int rows = 0;
-            while (end < shared.size() && (end == start || rows + shared.get(end).size() <= batchSize)) {
-                rows += shared.get(end++).size();
-            }
-            List<List<Integer>> batch = shared.subList(start, end);
             List<long[]> contexts = new ArrayList<>(batch.size());
             List<List<long[]>> continuations = new ArrayList<>(batch.size());
             for (List<Integer> group : batch) {
+                rows += group.size();
                 contexts.add(requests.get(group.get(0)).context());
                 List<long[]> mine = new ArrayList<>(group.size());
                 for (int i : group) {
@@ -122,7 +120,9 @@ public final class LoglikelihoodScorer {
                 }
                 continuations.add(mine);
             }
-            List<List<TokenScores>> scores = backend.scoreContinuations(contexts, continuations);
+            // All continuations of the batch in one pass: they are short, and on small models the number of
+            // passes, not their width, sets the time.
+            List<List<TokenScores>> scores = backend.scoreContinuations(contexts, continuations, Integer.MAX_VALUE);
             for (int g = 0; g < batch.size(); g++) {
                 List<Integer> group = batch.get(g);
                 for (int j = 0; j < group.size(); j++) {
@@ -131,7 +131,6 @@ public final class LoglikelihoodScorer {
                 }
             }
             progress.accept(rows);
-            start = end;
         }
 
         alone.sort(Comparator.comparingInt((Integer i) -> -requests.get(i).length()));
@@ -155,13 +154,5 @@ public final class LoglikelihoodScorer {
             progress.accept(chunk.size());
         }
         return new Scores(lls, greedy);
-    }
-
-    private static int longest(List<RequestEncoder.Encoded> requests, List<Integer> group) {
-        int most = 0;
-        for (int i : group) {
-            most = Math.max(most, requests.get(i).length());
-        }
-        return most;
     }
 }

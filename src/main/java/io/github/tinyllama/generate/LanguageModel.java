@@ -194,14 +194,14 @@ public final class LanguageModel implements AutoCloseable {
      * @return one {@link TokenScores} per continuation, in order
      */
     public List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations) {
-        return scoreContinuations(List.of(context), List.of(continuations)).get(0);
+        return scoreContinuations(List.of(context), List.of(continuations), Integer.MAX_VALUE).get(0);
     }
 
     /**
-     * Scores the continuations of several contexts, reading each context once, in two batched passes: the
+     * Scores the continuations of several contexts, reading each context once, in batched passes: the
      * contexts run together, left-padded so that they all end at the same position, and their keys and values
      * are copied to one cache row per continuation; then the continuations (less their last token) run
-     * together, right-padded, after those rows. Padded positions are hidden from every row
+     * together, {@code rowsPerPass} at a time, right-padded, after those rows. Padded positions are hidden from every row
      * ({@link LlamaModel#forward(ParameterStore, NDArray, KvCache, NDArray, boolean, boolean)}).
      * Continuation {@code j} of context {@code q} gets {@code log P(c[i] | context_q, c[0..i-1])} for each of its
      * tokens. When the padded widths of both passes together exceed the model's context, the contexts are
@@ -209,11 +209,17 @@ public final class LanguageModel implements AutoCloseable {
      *
      * @param contexts the contexts, used as given (include BOS if the model expects it); each at least one token
      * @param continuations for each context its continuations, each at least one token
+     * @param rowsPerPass the most continuations in one pass of the second kind; more run in further passes over
+     *     the same context cache
      * @return for each context one {@link TokenScores} per continuation, in order
      * @throws IllegalArgumentException if a sequence is empty, holds ids outside the vocabulary, or a context and
      *     its longest continuation (less its last token) exceed the model's context
      */
-    public List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations) {
+    public List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations,
+            int rowsPerPass) {
+        if (rowsPerPass < 1) {
+            throw new IllegalArgumentException("at least one row per pass, not " + rowsPerPass);
+        }
         if (contexts.size() != continuations.size()) {
             throw new IllegalArgumentException(contexts.size() + " contexts but " + continuations.size()
                     + " lists of continuations");
@@ -241,12 +247,12 @@ public final class LanguageModel implements AutoCloseable {
         }
         if (contexts.size() > 1 && paddedWidth(contexts, continuations) > config().maxPositions()) {
             int half = contexts.size() / 2;
-            out.addAll(scoreContinuations(contexts.subList(0, half), continuations.subList(0, half)));
+            out.addAll(scoreContinuations(contexts.subList(0, half), continuations.subList(0, half), rowsPerPass));
             out.addAll(scoreContinuations(contexts.subList(half, contexts.size()),
-                    continuations.subList(half, contexts.size())));
+                    continuations.subList(half, contexts.size()), rowsPerPass));
             return out;
         }
-        return scorePadded(contexts, continuations);
+        return scorePadded(contexts, continuations, rowsPerPass);
     }
 
     /** Positions the two passes of {@link #scorePadded} need: the longest context and the longest continuation less one. */
@@ -262,7 +268,8 @@ public final class LanguageModel implements AutoCloseable {
         return context + continuation;
     }
 
-    private List<List<TokenScores>> scorePadded(List<long[]> contexts, List<List<long[]>> continuations) {
+    private List<List<TokenScores>> scorePadded(List<long[]> contexts, List<List<long[]>> continuations,
+            int rowsPerPass) {
         int b = contexts.size();
         int width = 0;
         for (long[] c : contexts) {
@@ -282,13 +289,10 @@ public final class LanguageModel implements AutoCloseable {
         }
         // One row per continuation; only those of two or more tokens need the second pass.
         List<int[]> rows = new ArrayList<>();
-        int longest = 0;
         for (int q = 0; q < b; q++) {
             for (int j = 0; j < continuations.get(q).size(); j++) {
-                int length = continuations.get(q).get(j).length;
-                if (length > 1) {
+                if (continuations.get(q).get(j).length > 1) {
                     rows.add(new int[] {q, j});
-                    longest = Math.max(longest, length - 1);
                 }
             }
         }
@@ -316,36 +320,9 @@ public final class LanguageModel implements AutoCloseable {
                     greedy[q][j] = c[0] == lastBest[q];
                 }
             }
-            if (!rows.isEmpty()) {
-                int r = rows.size();
-                int[] source = new int[r];
-                long[] input = new long[r * longest];
-                long[] targets = new long[r * longest];
-                boolean[] rowPadding = new boolean[r * (width + longest)];
-                for (int i = 0; i < r; i++) {
-                    int q = rows.get(i)[0];
-                    long[] c = continuations.get(q).get(rows.get(i)[1]);
-                    source[i] = q;
-                    System.arraycopy(c, 0, input, i * longest, c.length - 1);
-                    System.arraycopy(c, 1, targets, i * longest, c.length - 1);
-                    Arrays.fill(rowPadding, i * (width + longest), i * (width + longest) + pad[q], true);
-                }
-                try (KvCache rowCache = contextCache.select(source, width + longest)) {
-                    NDArray rowMask = padded ? step.create(rowPadding).reshape(r, width + longest) : null;
-                    NDArray lp = block.forward(ps, step.create(input).reshape(r, longest), rowCache, rowMask, false,
-                            false).logSoftmax(-1);
-                    float[] picked = lp.gather(step.create(targets).reshape(r, longest, 1), -1).toFloatArray();
-                    long[] best = lp.argMax(-1).toLongArray();
-                    for (int i = 0; i < r; i++) {
-                        int q = rows.get(i)[0];
-                        int j = rows.get(i)[1];
-                        long[] c = continuations.get(q).get(j);
-                        for (int t = 1; t < c.length; t++) {
-                            logprobs[q][j][t] = picked[i * longest + t - 1];
-                            greedy[q][j] &= best[i * longest + t - 1] == c[t];
-                        }
-                    }
-                }
+            for (int start = 0; start < rows.size(); start += rowsPerPass) {
+                List<int[]> chunk = rows.subList(start, Math.min(rows.size(), start + rowsPerPass));
+                scoreRows(ps, step, chunk, continuations, contextCache, pad, padded, logprobs, greedy);
             }
         }
         List<List<TokenScores>> out = new ArrayList<>(b);
@@ -357,6 +334,50 @@ public final class LanguageModel implements AutoCloseable {
             out.add(scores);
         }
         return out;
+    }
+
+    /**
+     * The second pass of {@link #scorePadded}: continuations (less their last token) after copies of their contexts'
+     * cache rows, right-padded to the longest; each row {@code {q, j}} is continuation {@code j} of context {@code q}.
+     */
+    private void scoreRows(ParameterStore ps, NDManager parent, List<int[]> rows, List<List<long[]>> continuations,
+            KvCache contextCache, int[] pad, boolean padded, double[][][] logprobs, boolean[][] greedy) {
+        int width = contextCache.length();
+        int longest = 0;
+        for (int[] row : rows) {
+            longest = Math.max(longest, continuations.get(row[0]).get(row[1]).length - 1);
+        }
+        int r = rows.size();
+        int[] source = new int[r];
+        long[] input = new long[r * longest];
+        long[] targets = new long[r * longest];
+        boolean[] rowPadding = new boolean[r * (width + longest)];
+        for (int i = 0; i < r; i++) {
+            int q = rows.get(i)[0];
+            long[] c = continuations.get(q).get(rows.get(i)[1]);
+            source[i] = q;
+            System.arraycopy(c, 0, input, i * longest, c.length - 1);
+            System.arraycopy(c, 1, targets, i * longest, c.length - 1);
+            Arrays.fill(rowPadding, i * (width + longest), i * (width + longest) + pad[q], true);
+        }
+        try (NDScope scope = new NDScope(); NDManager step = parent.newSubManager();
+                KvCache rowCache = contextCache.select(source, width + longest)) {
+            scope.suppressNotUsedWarning();
+            NDArray rowMask = padded ? step.create(rowPadding).reshape(r, width + longest) : null;
+            NDArray lp = block.forward(ps, step.create(input).reshape(r, longest), rowCache, rowMask, false, false)
+                    .logSoftmax(-1);
+            float[] picked = lp.gather(step.create(targets).reshape(r, longest, 1), -1).toFloatArray();
+            long[] best = lp.argMax(-1).toLongArray();
+            for (int i = 0; i < r; i++) {
+                int q = rows.get(i)[0];
+                int j = rows.get(i)[1];
+                long[] c = continuations.get(q).get(j);
+                for (int t = 1; t < c.length; t++) {
+                    logprobs[q][j][t] = picked[i * longest + t - 1];
+                    greedy[q][j] &= best[i * longest + t - 1] == c[t];
+                }
+            }
+        }
     }
 
     /**

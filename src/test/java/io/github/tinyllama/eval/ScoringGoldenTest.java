@@ -158,7 +158,8 @@ class ScoringGoldenTest {
         long tokens;
 
         @Override
-        public List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations) {
+        public List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations,
+                int rowsPerPass) {
             calls++;
             for (int q = 0; q < contexts.size(); q++) {
                 contextReads++;
@@ -167,7 +168,7 @@ class ScoringGoldenTest {
                     tokens += c.length - 1;
                 }
             }
-            return inner.scoreContinuations(contexts, continuations);
+            return inner.scoreContinuations(contexts, continuations, rowsPerPass);
         }
 
         @Override
@@ -246,7 +247,8 @@ class ScoringGoldenTest {
                 List.of(llm.tokenizer().encode(" b", false), llm.tokenizer().encode(" long tail of many words", false),
                         llm.tokenizer().encode(" c", false)),
                 List.of(llm.tokenizer().encode(" who", false)));
-        List<List<TokenScores>> together = llm.languageModel().scoreContinuations(contexts, continuations);
+        // Two continuation rows per pass: the six multi-token continuations take three passes over one cache.
+        List<List<TokenScores>> together = llm.languageModel().scoreContinuations(contexts, continuations, 2);
         for (int q = 0; q < contexts.size(); q++) {
             for (int j = 0; j < continuations.get(q).size(); j++) {
                 long[] whole = concat(contexts.get(q), continuations.get(q).get(j));
