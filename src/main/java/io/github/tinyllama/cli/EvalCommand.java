@@ -109,7 +109,7 @@ final class EvalCommand implements Callable<Integer> {
     private static DataFiles.Fetcher hubFetcher() {
         HubClient hub = HubClient.fromEnvironment();
         return (repo, revision, file) -> {
-            if (!hub.isCached(repo, revision, List.of(file))) {
+            if (!hub.isOffline() && !hub.isCached(repo, revision, List.of(file))) {
                 System.err.println("downloading " + repo + " " + file + " (" + revision + ")");
             }
             return hub.downloadFile(repo, revision, file);

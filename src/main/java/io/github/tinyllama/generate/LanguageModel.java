@@ -350,31 +350,45 @@ public final class LanguageModel implements AutoCloseable {
         int r = rows.size();
         int[] source = new int[r];
         long[] input = new long[r * longest];
-        long[] targets = new long[r * longest];
         boolean[] rowPadding = new boolean[r * (width + longest)];
         for (int i = 0; i < r; i++) {
             int q = rows.get(i)[0];
             long[] c = continuations.get(q).get(rows.get(i)[1]);
             source[i] = q;
             System.arraycopy(c, 0, input, i * longest, c.length - 1);
-            System.arraycopy(c, 1, targets, i * longest, c.length - 1);
             Arrays.fill(rowPadding, i * (width + longest), i * (width + longest) + pad[q], true);
         }
         try (NDScope scope = new NDScope(); NDManager step = parent.newSubManager();
                 KvCache rowCache = contextCache.select(source, width + longest)) {
             scope.suppressNotUsedWarning();
             NDArray rowMask = padded ? step.create(rowPadding).reshape(r, width + longest) : null;
-            NDArray lp = block.forward(ps, step.create(input).reshape(r, longest), rowCache, rowMask, false, false)
-                    .logSoftmax(-1);
-            float[] picked = lp.gather(step.create(targets).reshape(r, longest, 1), -1).toFloatArray();
+            NDArray hidden = block.hiddenStates(ps, step.create(input).reshape(r, longest), rowCache, rowMask, false);
+            // Only the real positions go through the vocabulary projection: rows shorter than the longest would
+            // otherwise pay for their padding with full-vocabulary logits.
+            int scored = 0;
+            for (int[] row : rows) {
+                scored += continuations.get(row[0]).get(row[1]).length - 1;
+            }
+            long[] positions = new long[scored];
+            long[] wanted = new long[scored];
+            for (int i = 0, k = 0; i < r; i++) {
+                long[] c = continuations.get(rows.get(i)[0]).get(rows.get(i)[1]);
+                for (int t = 1; t < c.length; t++, k++) {
+                    positions[k] = (long) i * longest + t - 1;
+                    wanted[k] = c[t];
+                }
+            }
+            NDArray real = hidden.reshape(-1, hidden.getShape().get(2)).get(new NDIndex("{}", step.create(positions)));
+            NDArray lp = block.logits(ps, real, false).logSoftmax(-1);
+            float[] picked = lp.gather(step.create(wanted).reshape(scored, 1), -1).toFloatArray();
             long[] best = lp.argMax(-1).toLongArray();
-            for (int i = 0; i < r; i++) {
+            for (int i = 0, k = 0; i < r; i++) {
                 int q = rows.get(i)[0];
                 int j = rows.get(i)[1];
                 long[] c = continuations.get(q).get(j);
-                for (int t = 1; t < c.length; t++) {
-                    logprobs[q][j][t] = picked[i * longest + t - 1];
-                    greedy[q][j] &= best[i * longest + t - 1] == c[t];
+                for (int t = 1; t < c.length; t++, k++) {
+                    logprobs[q][j][t] = picked[k];
+                    greedy[q][j] &= best[k] == c[t];
                 }
             }
         }

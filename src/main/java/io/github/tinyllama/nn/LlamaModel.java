@@ -104,6 +104,26 @@ public final class LlamaModel extends LlamaBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray ids, KvCache cache, NDArray padding, boolean lastOnly,
             boolean training) {
+        NDArray h = hiddenStates(ps, ids, cache, padding, training);
+        if (lastOnly) {
+            h = h.get(":, -1:, :");
+        }
+        return logits(ps, h, training);
+    }
+
+    /**
+     * Runs the decoder layers only: the last layer's output {@code [B, T, hidden]}, before the final norm. With
+     * {@link #logits} it is {@link #forward(ParameterStore, NDArray, KvCache, NDArray, boolean, boolean)}, split so
+     * that a caller can keep only the positions it scores before the vocabulary-wide projection.
+     *
+     * @param ps where parameter values come from
+     * @param ids {@code [B, T]} token ids (int64)
+     * @param cache keys and values of earlier tokens, extended in place; {@code null} to process {@code ids} alone
+     * @param padding {@code [B, start + T]} boolean, true at padded positions; {@code null} when no row is padded
+     * @param training whether gradients will flow
+     * @return the hidden states {@code [B, T, hidden]}
+     */
+    public NDArray hiddenStates(ParameterStore ps, NDArray ids, KvCache cache, NDArray padding, boolean training) {
         long length = ids.getShape().get(1);
         long start = cache == null ? 0 : cache.length();
         if (start + length > config.maxPositions()) {
@@ -135,11 +155,21 @@ public final class LlamaModel extends LlamaBlock {
         if (cache != null) {
             cache.advance(length);
         }
-        if (lastOnly) {
-            h = h.get(":, -1:, :");
-        }
-        h = norm.forward(ps, h, training);
-        NDArray head = lmHead == null ? weight : ps.getValue(lmHead, h.getDevice(), training);
+        return h;
+    }
+
+    /**
+     * The final norm and the vocabulary projection of hidden states from {@link #hiddenStates}.
+     *
+     * @param ps where parameter values come from
+     * @param hidden hidden states {@code [..., hidden]}
+     * @param training whether gradients will flow
+     * @return logits {@code [..., vocab]}
+     */
+    public NDArray logits(ParameterStore ps, NDArray hidden, boolean training) {
+        NDArray h = norm.forward(ps, hidden, training);
+        NDArray head = lmHead == null ? ps.getValue(embedTokens, h.getDevice(), training)
+                : ps.getValue(lmHead, h.getDevice(), training);
         return Projection.apply(h, head);
     }
 
