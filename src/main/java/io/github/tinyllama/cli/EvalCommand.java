@@ -41,8 +41,8 @@ final class EvalCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16",
-            description = "Requests per forward pass; with context reuse, questions per batch (their contexts in one pass, "
-                    + "their continuations in one more). Default: ${DEFAULT-VALUE}.")
+            description = "Requests per forward pass; with context reuse, questions per batch (their contexts in "
+                    + "one pass, their continuations in one more). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",

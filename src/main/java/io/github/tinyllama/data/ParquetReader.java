@@ -296,8 +296,8 @@ public final class ParquetReader implements AutoCloseable {
             Levels levels = readColumn(rowGroup, column);
             List<JsonObject> assembled = assemble(column, levels);
             if (assembled.size() != rows) {
-                throw new IOException(where(column, rowGroup) + ": " + assembled.size() + " rows, but the row group has "
-                        + rows);
+                throw new IOException(where(column, rowGroup) + ": " + assembled.size()
+                        + " rows, but the row group has " + rows);
             }
             for (int r = 0; r < rows; r++) {
                 merge(raw.get(r), assembled.get(r));
@@ -619,8 +619,8 @@ public final class ParquetReader implements AutoCloseable {
             }
         } else {
             throw new IOException("encoding " + encoding + " of physical type " + type + " is not supported (PLAIN,"
-                    + " dictionaries, DELTA_BINARY_PACKED for integers, DELTA_LENGTH_BYTE_ARRAY and DELTA_BYTE_ARRAY for"
-                    + " text, BYTE_STREAM_SPLIT for numbers, RLE for booleans are)");
+                    + " dictionaries, DELTA_BINARY_PACKED for integers, DELTA_LENGTH_BYTE_ARRAY and"
+                    + " DELTA_BYTE_ARRAY for text, BYTE_STREAM_SPLIT for numbers, RLE for booleans are)");
         }
         if (v - filled[1] != present) {
             throw new IOException("a page holds " + (v - filled[1]) + " values for " + present + " defined entries");

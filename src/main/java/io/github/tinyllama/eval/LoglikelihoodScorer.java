@@ -20,8 +20,9 @@ import java.util.function.IntConsumer;
  * model once, as one left-padded batch, and all their continuations run in one more pass over copies of the
  * contexts' KV cache rows ({@link LanguageModel#scoreContinuations(List, List, int)}); groups go longest
  * context first, so that contexts of like lengths share a batch and padding stays small. Requests with a
- * context of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness does: sorted by length, longest first, and run
- * {@code batchSize} at a time, right-padded ({@link LanguageModel#scoreBatch}).
+ * context of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness
+ * does: sorted by length, longest first, and run {@code batchSize} at a time, right-padded
+ * ({@link LanguageModel#scoreBatch}).
  */
 public final class LoglikelihoodScorer {
 

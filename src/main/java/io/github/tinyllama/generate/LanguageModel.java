@@ -201,8 +201,9 @@ public final class LanguageModel implements AutoCloseable {
      * Scores the continuations of several contexts, reading each context once, in batched passes: the
      * contexts run together, left-padded so that they all end at the same position, and their keys and values
      * are copied to one cache row per continuation; then the continuations (less their last token) run
-     * together, {@code rowsPerPass} at a time, right-padded, after those rows. Padded positions are hidden from every row
-     * ({@link LlamaModel#forward(ParameterStore, NDArray, KvCache, NDArray, boolean, boolean)}).
+     * together, {@code rowsPerPass} at a time, right-padded, after those rows. Padded positions are hidden from
+     * every row ({@link LlamaModel#forward(ParameterStore, NDArray, KvCache, NDArray, boolean, boolean)}), and
+     * only the real positions of the second pass go through the vocabulary projection.
      * Continuation {@code j} of context {@code q} gets {@code log P(c[i] | context_q, c[0..i-1])} for each of its
      * tokens. When the padded widths of both passes together exceed the model's context, the contexts are
      * scored in smaller groups.
@@ -255,7 +256,7 @@ public final class LanguageModel implements AutoCloseable {
         return scorePadded(contexts, continuations, rowsPerPass);
     }
 
-    /** Positions the two passes of {@link #scorePadded} need: the longest context and the longest continuation less one. */
+    /** Positions {@link #scorePadded} needs: the longest context plus the longest continuation less one. */
     private static long paddedWidth(List<long[]> contexts, List<List<long[]>> continuations) {
         long context = 0;
         long continuation = 0;
@@ -337,8 +338,9 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * The second pass of {@link #scorePadded}: continuations (less their last token) after copies of their contexts'
-     * cache rows, right-padded to the longest; each row {@code {q, j}} is continuation {@code j} of context {@code q}.
+     * The second pass of {@link #scorePadded}: continuations (less their last token) after copies of their
+     * contexts' cache rows, right-padded to the longest; row {@code {q, j}} is continuation {@code j} of
+     * context {@code q}.
      */
     private void scoreRows(ParameterStore ps, NDManager parent, List<int[]> rows, List<List<long[]>> continuations,
             KvCache contextCache, int[] pad, boolean padded, double[][][] logprobs, boolean[][] greedy) {

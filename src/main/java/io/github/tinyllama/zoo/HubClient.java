@@ -67,7 +67,7 @@ public final class HubClient {
     public static final String CACHE_SUBDIR = "tinyllama/hub";
 
     private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
-    /** A model repository id, {@code owner/name}, or a data set's, {@code datasets/owner/name}, as the hub's URLs spell them. */
+    /** A model's repository id, {@code owner/name}, or a data set's, {@code datasets/owner/name} (as in URLs). */
     private static final Pattern REPO =
             Pattern.compile("(datasets/)?[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
     private static final String DATASETS = "datasets/";
@@ -667,7 +667,8 @@ public final class HubClient {
         for (String f : missing) {
             sb.append(' ').append(f);
         }
-        sb.append(dataset ? " --repo-type dataset" : "").append(" --revision ").append(revision).append(" --local-dir ").append(dir).append("\nor from these URLs:");
+        sb.append(dataset ? " --repo-type dataset" : "").append(" --revision ").append(revision)
+                .append(" --local-dir ").append(dir).append("\nor from these URLs:");
         for (String f : missing) {
             sb.append("\n    ").append(fileUrl(repo, revision, f));
         }
@@ -680,7 +681,8 @@ public final class HubClient {
     private static void checkRepo(String repo) {
         Objects.requireNonNull(repo, "repo");
         if (!REPO.matcher(repo).matches() || repo.contains("..") || repo.contains("--")) {
-            throw new IllegalArgumentException("not a Hugging Face repository id (owner/name or datasets/owner/name): \"" + repo + "\"");
+            throw new IllegalArgumentException(
+                    "not a Hugging Face repository id (owner/name or datasets/owner/name): \"" + repo + "\"");
         }
     }
 

@@ -51,7 +51,7 @@ class HubDownloadTest {
         DataFiles.HubFile file = DataFiles.hubFile(task.id(), split);
         String revision = file.revision();
         hub.addLfsFile(file.repo(), revision, file.file(),
-                Files.readAllBytes(ParquetTasksTest.parquetDir().resolve(task.id()).resolve(split + ".parquet")));
+                Files.readAllBytes(EvalFixtures.parquetDir().resolve(task.id()).resolve(split + ".parquet")));
     }
 
     @Test
@@ -65,7 +65,7 @@ class HubDownloadTest {
         List<Item> fetched = Evaluator.plan(tasks, data, 0, online::downloadFile).items();
         assertEquals(Evaluator.plan(tasks, EvalFixtures.dataDir(), 0).items(), fetched);
         Path piqa = data.resolve("piqa").resolve("validation.parquet");
-        assertArrayEquals(Files.readAllBytes(ParquetTasksTest.parquetDir().resolve("piqa").resolve("validation.parquet")),
+        assertArrayEquals(Files.readAllBytes(EvalFixtures.parquetDir().resolve("piqa").resolve("validation.parquet")),
                 Files.readAllBytes(piqa));
         // The revision refs/convert/parquet travels percent-encoded and arrives whole.
         assertTrue(hub.requests().stream().anyMatch(r -> r.path().equals(

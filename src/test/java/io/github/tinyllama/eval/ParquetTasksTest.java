@@ -14,7 +14,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,21 +28,12 @@ class ParquetTasksTest {
     @TempDir
     Path tmp;
 
-    static Path parquetDir() {
-        try {
-            return Path.of(ParquetTasksTest.class.getResource("/eval-parquet/hellaswag/validation.parquet").toURI())
-                    .getParent().getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @ParameterizedTest
     @CsvSource({"hellaswag, validation", "openbookqa, test", "winogrande, validation", "arc_easy, test",
         "arc_challenge, test", "boolq, validation", "piqa, validation", "mmlu, dev", "mmlu, test"})
     void parquetRecordsEqualTheJsonLinesRecords(String dataset, String split) throws IOException {
         List<Doc> json = DataFiles.read(EvalFixtures.dataDir(), dataset, split);
-        List<Doc> parquet = DataFiles.read(parquetDir(), dataset, split);
+        List<Doc> parquet = DataFiles.read(EvalFixtures.parquetDir(), dataset, split);
         assertTrue(parquet.get(0).file().toString().endsWith(".parquet"));
         assertEquals(json.size(), parquet.size());
         for (int i = 0; i < json.size(); i++) {
@@ -62,7 +52,7 @@ class ParquetTasksTest {
     @Test
     void everyTaskBuildsTheSameRequestsFromParquet() throws IOException {
         List<Item> json = Evaluator.plan(List.of(Task.values()), EvalFixtures.dataDir(), 0).items();
-        List<Item> parquet = Evaluator.plan(List.of(Task.values()), parquetDir(), 0).items();
+        List<Item> parquet = Evaluator.plan(List.of(Task.values()), EvalFixtures.parquetDir(), 0).items();
         assertFalse(json.isEmpty());
         assertEquals(json, parquet);
     }
@@ -71,7 +61,7 @@ class ParquetTasksTest {
     void aBadFieldInAParquetFileNamesTheFileAndRow() throws IOException {
         // PIQA's label is an int64 column; a HellaSwag file put where PIQA belongs lacks its fields.
         Path piqa = Files.createDirectories(tmp.resolve("piqa")).resolve("validation.parquet");
-        Files.copy(parquetDir().resolve("hellaswag").resolve("validation.parquet"), piqa);
+        Files.copy(EvalFixtures.parquetDir().resolve("hellaswag").resolve("validation.parquet"), piqa);
         DataException e = assertThrows(DataException.class, () -> Evaluator.plan(List.of(Task.PIQA), tmp, 0));
         assertEquals(piqa + ": row 1: field 'goal' is missing", e.getMessage());
     }
@@ -79,7 +69,8 @@ class ParquetTasksTest {
     @Test
     void jsonLinesWinWhenBothFilesAreThere() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("boolq"));
-        Files.copy(parquetDir().resolve("boolq").resolve("validation.parquet"), dir.resolve("validation.parquet"));
+        Files.copy(EvalFixtures.parquetDir().resolve("boolq").resolve("validation.parquet"),
+                dir.resolve("validation.parquet"));
         Files.writeString(dir.resolve("validation.jsonl"),
                 "{\"question\": \"q\", \"passage\": \"p\", \"idx\": 0, \"label\": 0}\n");
         assertEquals(1, DataFiles.read(tmp, "boolq", "validation").size());
