@@ -16,8 +16,8 @@ import java.util.function.IntConsumer;
  * continuation token is the model's greedy choice.
  *
  * <p>With context sharing (the default), requests whose contexts are the same tokens (the choices of one
- * question) form a group, and {@code batchSize} groups are scored together: their contexts run through the
- * model once, as one left-padded batch, and all their continuations run in one more pass over copies of the
+ * question) form a group, and up to {@code batchSize} groups of like context lengths are scored together:
+ * their contexts run through the model once, as one left-padded batch, and all their continuations run in one more pass over copies of the
  * contexts' KV cache rows ({@link LanguageModel#scoreContinuations(List, List, int)}); groups go longest
  * context first, so that contexts of like lengths share a batch and padding stays small. Requests with a
  * context of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness
@@ -35,6 +35,9 @@ public final class LoglikelihoodScorer {
         /** See {@link LanguageModel#scoreBatch(List, int[])}. */
         List<TokenScores> scoreBatch(List<long[]> sequences, int[] from);
     }
+
+    /** Left padding, in tokens, that a context may always get in a shared batch. */
+    private static final int MAX_CHEAP_PADDING = 64;
 
     /** The scores of requests, in request order. */
     public record Scores(double[] loglikelihoods, boolean[] greedy) {}
@@ -107,8 +110,21 @@ public final class LoglikelihoodScorer {
 
         // Longest context first: a context that does not fit fails at once, and like lengths pad little.
         shared.sort(Comparator.comparingInt((List<Integer> g) -> -requests.get(g.get(0)).context().length));
-        for (int start = 0; start < shared.size(); start += batchSize) {
-            List<List<Integer>> batch = shared.subList(start, Math.min(shared.size(), start + batchSize));
+        for (int start = 0, end; start < shared.size(); start = end) {
+            // Up to batchSize questions, but none that would be padded by more than its own length and more than
+            // MAX_CHEAP_PADDING tokens: a zero-shot question beside 5-shot MMLU prompts would cost ten times its
+            // length, while a few dozen positions of padding cost less than one more pass.
+            int longest = requests.get(shared.get(start).get(0)).context().length;
+            end = start + 1;
+            while (end < shared.size() && end - start < batchSize) {
+                int length = requests.get(shared.get(end).get(0)).context().length;
+                int padding = longest - length;
+                if (padding > length && padding > MAX_CHEAP_PADDING) {
+                    break;
+                }
+                end++;
+            }
+            List<List<Integer>> batch = shared.subList(start, end);
             int rows = 0;
             List<long[]> contexts = new ArrayList<>(batch.size());
             List<List<long[]>> continuations = new ArrayList<>(batch.size());
