@@ -107,6 +107,15 @@ abstract class LlamaBlock extends AbstractBlock {
         namedChildren.values().forEach(LlamaBlock::mergeAdapters);
     }
 
+    /** Every attached adapter by the full Hugging Face name of the weight it changes, in model order. */
+    final Map<String, LoraAdapter> adaptersByWeightName() {
+        Map<String, LoraAdapter> all = new LinkedHashMap<>();
+        adapters.forEach((target, adapter) -> all.put(projections.get(target).getName(), adapter));
+        namedChildren.forEach((prefix, block) ->
+                block.adaptersByWeightName().forEach((name, a) -> all.put(prefix + "." + name, a)));
+        return all;
+    }
+
     /** Every adapter weight by full Hugging Face/PEFT module name, for example {@code ...q_proj.lora_A.weight}. */
     final Map<String, Parameter> adapterParametersByHfName() {
         Map<String, Parameter> all = new LinkedHashMap<>();
