@@ -2,6 +2,7 @@ package io.github.tinyllama.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -89,11 +90,10 @@ abstract class LlamaBlock extends AbstractBlock {
     final void mergeAdapters() {
         adapters.forEach((target, adapter) -> {
             NDArray weight = projections.get(target).getArray();
-            try (NDManager scope = weight.getManager().newSubManager()) {
-                NDArray delta = adapter.delta();
-                delta.attach(scope);
-                NDArray merged = weight.toType(DataType.FLOAT32, true).add(delta);
-                merged.attach(scope);
+            // Every intermediate (B A, the float32 sum) is freed when the scope closes.
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray merged = weight.toType(DataType.FLOAT32, true).add(adapter.delta());
                 // An indexed assignment writes into the weight's own storage; replacing its buffer
                 // would cut a view off from the stacked matrix it belongs to.
                 weight.set(new NDIndex(":"), merged.toType(weight.getDataType(), false));
