@@ -8,8 +8,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -17,12 +15,10 @@ import com.google.gson.JsonPrimitive;
 
 import io.github.tinyllama.checkpoint.CheckpointFormatException;
 import io.github.tinyllama.checkpoint.DType;
-import io.github.tinyllama.checkpoint.PeftAdapter;
 import io.github.tinyllama.checkpoint.PeftLoraConfig;
 import io.github.tinyllama.checkpoint.SafetensorsFile;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
 import io.github.tinyllama.checkpoint.TensorSource;
-import io.github.tinyllama.testing.Fixtures;
 import io.github.tinyllama.testing.Goldens;
 
 import org.junit.jupiter.api.Test;
@@ -72,7 +68,7 @@ class LoraAdaptersTest {
     void peftWrittenAdapterGivesTheReferenceOutput(boolean stacked, boolean merged) throws IOException {
         Path adapter = committedAdapter();
         JsonObject golden = golden();
-        try (LoraTest.Loaded m = LoraTest.Loaded.of(stacked, DataType.FLOAT32)) {
+        try (LoadedModel m = LoraTest.load(stacked, DataType.FLOAT32)) {
             LoraSettings settings = merged
                     ? LoraAdapters.merge(m.block, adapter, m.model.getNDManager())
                     : LoraAdapters.load(m.block, adapter, m.model.getNDManager());
@@ -100,8 +96,8 @@ class LoraAdaptersTest {
     void saveAndLoadRoundTripBitForBitWithPeftNames() throws IOException {
         Path out = tmp.resolve("adapter");
         Set<LoraTarget> targets = EnumSet.of(LoraTarget.K, LoraTarget.UP, LoraTarget.DOWN);
-        try (LoraTest.Loaded a = LoraTest.Loaded.of(false, DataType.FLOAT32);
-                LoraTest.Loaded b = LoraTest.Loaded.of(true, DataType.FLOAT32)) {
+        try (LoadedModel a = LoraTest.load(false, DataType.FLOAT32);
+                LoadedModel b = LoraTest.load(true, DataType.FLOAT32)) {
             a.block.addLora(new LoraSettings(6, 12, 0.1f, targets), a.model.getNDManager());
             LoraTest.randomise(a.block, 21);
             LoraAdapters.save(a.block, out, "TinyLlama/TinyLlama-1.1B-Chat-v1.0");
@@ -174,7 +170,7 @@ class LoraAdaptersTest {
         JsonObject config = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
         config.add(field, JsonParser.parseString(value));
         Files.writeString(configFile, config.toString());
-        try (LoraTest.Loaded m = LoraTest.Loaded.of(false, DataType.FLOAT32)) {
+        try (LoadedModel m = LoraTest.load(false, DataType.FLOAT32)) {
             CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
                     () -> LoraAdapters.load(m.block, dir, m.model.getNDManager()));
             assertTrue(e.getMessage().startsWith(configFile.toString() + ": field '" + field + "'"), e.getMessage());
@@ -185,7 +181,7 @@ class LoraAdaptersTest {
 
     @Test
     void brokenDirectoriesAreRefusedNamingTheFile() throws IOException {
-        try (LoraTest.Loaded m = LoraTest.Loaded.of(false, DataType.FLOAT32)) {
+        try (LoadedModel m = LoraTest.load(false, DataType.FLOAT32)) {
             Path empty = Files.createDirectories(tmp.resolve("empty"));
             assertMessage(m, empty, "adapter_config.json: file not found");
             assertMessage(m, tmp.resolve("absent"), "not a directory");
@@ -203,7 +199,7 @@ class LoraAdaptersTest {
     @Test
     void tensorsThatDoNotFitTheModelAreRefusedByName() throws IOException {
         Path committed = committedAdapter();
-        try (LoraTest.Loaded m = LoraTest.Loaded.of(false, DataType.FLOAT32);
+        try (LoadedModel m = LoraTest.load(false, DataType.FLOAT32);
                 SafetensorsFile original = SafetensorsFile.open(committed.resolve("adapter_model.safetensors"))) {
             String qa = "base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight";
 
@@ -239,7 +235,7 @@ class LoraAdaptersTest {
         assertEquals(List.of("all-linear"), PeftLoraConfig.read(dir.resolve("adapter_config.json")).targetModules());
     }
 
-    private void assertMessage(LoraTest.Loaded m, Path dir, String words) {
+    private void assertMessage(LoadedModel m, Path dir, String words) {
         CheckpointFormatException e = assertThrows(CheckpointFormatException.class,
                 () -> LoraAdapters.load(m.block, dir, m.model.getNDManager()));
         assertTrue(e.getMessage().contains(words), e.getMessage());

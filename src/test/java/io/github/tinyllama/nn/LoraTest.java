@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -16,7 +15,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 
-import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.testing.Fixtures;
 
 import org.junit.jupiter.api.Test;
@@ -59,7 +57,7 @@ class LoraTest {
     @ParameterizedTest
     @MethodSource("loadings")
     void freshAdaptersLeaveTheOutputUnchanged(boolean stacked, DataType type) throws IOException {
-        try (Loaded base = Loaded.of(stacked, type); Loaded adapted = Loaded.of(stacked, type)) {
+        try (LoadedModel base = load(stacked, type); LoadedModel adapted = load(stacked, type)) {
             adapted.block.addLora(all(8, 16, 0.1f), adapted.model.getNDManager());
             float[] expected = base.logits(IDS, false);
             float[] actual = adapted.logits(IDS, false);
@@ -77,7 +75,7 @@ class LoraTest {
     @ParameterizedTest
     @MethodSource("loadings")
     void mergedWeightsGiveTheAdaptedOutput(boolean stacked, DataType type) throws IOException {
-        try (Loaded base = Loaded.of(stacked, type); Loaded m = Loaded.of(stacked, type)) {
+        try (LoadedModel base = load(stacked, type); LoadedModel m = load(stacked, type)) {
             m.logits(IDS, false); // builds the rotary tables, which the model keeps
             int arrays = m.model.getNDManager().getManagedArrays().size();
             m.block.addLora(all(4, 8, 0), m.model.getNDManager());
@@ -101,8 +99,8 @@ class LoraTest {
 
     @Test
     void stackedMatricesDoNotHideAdapters() throws IOException {
-        try (Loaded separate = Loaded.of(false, DataType.FLOAT32); Loaded stacked = Loaded.of(true, DataType.FLOAT32)) {
-            for (Loaded m : List.of(separate, stacked)) {
+        try (LoadedModel separate = load(false, DataType.FLOAT32); LoadedModel stacked = load(true, DataType.FLOAT32)) {
+            for (LoadedModel m : List.of(separate, stacked)) {
                 m.block.addLora(all(4, 8, 0), m.model.getNDManager());
                 randomise(m.block, 9);
             }
@@ -112,7 +110,7 @@ class LoraTest {
 
     @Test
     void onlyAdaptersGetGradientsWhenTheBaseIsFrozen() throws IOException {
-        try (Loaded m = Loaded.of(false, DataType.FLOAT32)) {
+        try (LoadedModel m = load(false, DataType.FLOAT32)) {
             m.block.addLora(new LoraSettings(4, 8, 0.1f, EnumSet.of(LoraTarget.Q, LoraTarget.DOWN)),
                     m.model.getNDManager());
             randomise(m.block, 3);
@@ -141,7 +139,7 @@ class LoraTest {
 
     @Test
     void dropoutActsOnlyWhileTraining() throws IOException {
-        try (Loaded m = Loaded.of(false, DataType.FLOAT32)) {
+        try (LoadedModel m = load(false, DataType.FLOAT32)) {
             m.block.addLora(all(4, 8, 0.5f), m.model.getNDManager());
             randomise(m.block, 4);
             float[] first = m.logits(IDS, false);
@@ -157,7 +155,7 @@ class LoraTest {
 
     @Test
     void adapterNamesAndShapesFollowPeft() throws IOException {
-        try (Loaded m = Loaded.of(true, DataType.FLOAT32)) {
+        try (LoadedModel m = load(true, DataType.FLOAT32)) {
             Set<String> baseNames = Set.copyOf(m.block.parametersByName().keySet());
             m.block.addLora(new LoraSettings(8, 16, 0, EnumSet.of(LoraTarget.K, LoraTarget.UP)), m.model.getNDManager());
             assertEquals(baseNames, m.block.parametersByName().keySet(), "the checkpoint table must stay the base's");
@@ -175,7 +173,7 @@ class LoraTest {
 
     @Test
     void initialisationFollowsPeftAndTheEngineSeed() throws IOException {
-        try (Loaded one = Loaded.of(false, DataType.FLOAT32); Loaded two = Loaded.of(false, DataType.FLOAT32)) {
+        try (LoadedModel one = load(false, DataType.FLOAT32); LoadedModel two = load(false, DataType.FLOAT32)) {
             Engine.getInstance().setRandomSeed(42);
             one.block.addLora(all(8, 16, 0), one.model.getNDManager());
             Engine.getInstance().setRandomSeed(42);
@@ -198,7 +196,7 @@ class LoraTest {
 
     @Test
     void misuseIsRefused() throws IOException {
-        try (Loaded m = Loaded.of(false, DataType.FLOAT32)) {
+        try (LoadedModel m = load(false, DataType.FLOAT32)) {
             assertThrows(IllegalStateException.class, m.block::mergeLora);
             m.block.addLora(LoraSettings.defaults(), m.model.getNDManager());
             assertThrows(IllegalStateException.class, () -> m.block.addLora(LoraSettings.defaults(),
@@ -258,36 +256,7 @@ class LoraTest {
     }
 
     /** The committed independent fixture, loaded into a DJL model. */
-    static final class Loaded implements AutoCloseable {
-        final Model model;
-        final LlamaModel block;
-
-        private Loaded(Model model, LlamaModel block) {
-            this.model = model;
-            this.block = block;
-        }
-
-        static Loaded of(boolean stacked, DataType type) throws IOException {
-            Path path = FIXTURE.write(dir);
-            Model model = Model.newInstance("lora-test");
-            LlamaModel block = new LlamaModel(FIXTURE.config);
-            try (Checkpoint checkpoint = Checkpoint.open(path)) {
-                WeightLoader.load(block, checkpoint, model.getNDManager(), type, stacked, bytes -> {});
-            }
-            model.setBlock(block);
-            return new Loaded(model, block);
-        }
-
-        float[] logits(long[] ids, boolean training) {
-            try (NDManager m = model.getNDManager().newSubManager()) {
-                return block.forward(new ParameterStore(m, false), m.create(ids).reshape(1, ids.length),
-                        null, false, training).toFloatArray();
-            }
-        }
-
-        @Override
-        public void close() {
-            model.close();
-        }
+    static LoadedModel load(boolean stacked, DataType type) throws IOException {
+        return LoadedModel.of(FIXTURE, dir, stacked, type);
     }
 }
