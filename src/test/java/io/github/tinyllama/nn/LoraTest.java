@@ -107,12 +107,7 @@ class LoraTest {
             float[] adapted = m.logits(IDS, false);
             m.block.mergeLora();
             assertArrayEquals(adapted, m.logits(IDS, false), MERGE_TOLERANCE);
-            try (NDManager step = m.model.getNDManager().newSubManager();
-                    GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray logits = m.block.forward(new ParameterStore(step, false),
-                        step.create(IDS).reshape(1, IDS.length), null, false, true);
-                collector.backward(logits.logSoftmax(-1).get(":, :, 7").sum().neg());
-            }
+            backward(m);
             for (Parameter p : m.block.parametersByName().values()) {
                 assertTrue(p.getArray().hasGradient(), p.getName() + " no longer wants gradients");
                 // A weight turned into a non-leaf by the merge would never receive its gradient.
@@ -141,12 +136,7 @@ class LoraTest {
             // As after full training or a DJL Trainer's initialisation: every base weight wants gradients.
             m.block.parametersByName().values().forEach(p -> p.getArray().setRequiresGradient(true));
             m.block.freezeBase();
-            try (NDManager step = m.model.getNDManager().newSubManager();
-                    GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray logits = m.block.forward(new ParameterStore(step, false),
-                        step.create(IDS).reshape(1, IDS.length), null, false, true);
-                collector.backward(logits.logSoftmax(-1).get(":, :, 7").sum().neg());
-            }
+            backward(m);
             for (Parameter p : m.block.parametersByName().values()) {
                 assertFalse(p.requiresGradient(), p.getName());
                 assertFalse(p.getArray().hasGradient(), p.getName() + " is frozen yet wants gradients");
@@ -263,6 +253,16 @@ class LoraTest {
             try (NDArray r = array.getManager().randomNormal(0, 0.1f, array.getShape(), DataType.FLOAT32)) {
                 array.set(r.toByteBuffer());
             }
+        }
+    }
+
+    /** One training forward pass and the backward pass of a loss (every position's -log P(token 7)). */
+    private static void backward(LoadedModel m) {
+        try (NDManager step = m.model.getNDManager().newSubManager();
+                GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray logits = m.block.forward(new ParameterStore(step, false),
+                    step.create(IDS).reshape(1, IDS.length), null, false, true);
+            collector.backward(logits.logSoftmax(-1).get(":, :, 7").sum().neg());
         }
     }
 
