@@ -22,6 +22,7 @@ import java.io.PrintWriter;
             PretrainCommand.class,
             HeldOutLossCommand.class,
             ConvertCommand.class,
+            MergeAdapterCommand.class,
             RandomCheckpointCommand.class,
             BenchCommand.class,
             BenchTrainCommand.class,
