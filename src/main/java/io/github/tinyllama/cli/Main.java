@@ -23,6 +23,7 @@ import java.io.PrintWriter;
             FinetuneCommand.class,
             HeldOutLossCommand.class,
             ConvertCommand.class,
+            MergeAdapterCommand.class,
             RandomCheckpointCommand.class,
             BenchCommand.class,
             BenchTrainCommand.class,
