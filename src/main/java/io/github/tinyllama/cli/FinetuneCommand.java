@@ -127,7 +127,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 maxSeqLen, weightDecay, 0.9, 0.999, gradClip, seed, saveEvery, trainOnPrompt);
         Path modelDir = ModelLoading.resolve(model, false);
         Finetuner.Builder builder = Finetuner.builder(modelDir, data).evalData(evalData).settings(settings)
-                .addTokens(addTokens).outDir(out).resume(resume);
+                .addTokens(addTokens).outDir(out).resume(resume).baseModelName(model);
         if (template != null) {
             builder.template(ChatTemplate.named(template));
         }

@@ -55,7 +55,7 @@ public final class FinetuneRun {
         }
         finetuner.save(outDir);
         if (merge) {
-            finetuner.saveMerged(outDir.resolve(MERGED_DIR));
+            finetuner.saveMerged(outDir, outDir.resolve(MERGED_DIR));
         }
         if (plotFile != null && metricsFile != null) {
             LossPlot.write(plotFile, MetricsLog.read(metricsFile), "fine-tuning loss");

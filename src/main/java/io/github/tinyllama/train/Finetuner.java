@@ -23,6 +23,8 @@ import io.github.tinyllama.data.SftExample;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LoraAdapters;
+import io.github.tinyllama.nn.LoraMerge;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.WeightLoader;
 import io.github.tinyllama.tokenizer.AddedTokens;
@@ -67,6 +69,8 @@ import java.util.Random;
 public final class Finetuner implements AutoCloseable {
 
     private final Model model;
+    private final Path modelDir;
+    private final String baseModelName;
     private final LlamaModel block;
     private final LlamaTokenizer tokenizer;
     private final GenerationDefaults generationDefaults;
@@ -83,9 +87,12 @@ public final class Finetuner implements AutoCloseable {
     private final long padId;
     private long tokens;
 
-    private Finetuner(Model model, LlamaModel block, LlamaTokenizer tokenizer, GenerationDefaults generationDefaults,
-            FinetuneSettings settings, SftData train, SftData eval, RunCheckpoints checkpoints) {
+    private Finetuner(Model model, Path modelDir, String baseModelName, LlamaModel block, LlamaTokenizer tokenizer,
+            GenerationDefaults generationDefaults, FinetuneSettings settings, SftData train, SftData eval,
+            RunCheckpoints checkpoints) {
         this.model = model;
+        this.modelDir = modelDir;
+        this.baseModelName = baseModelName;
         this.block = block;
         this.tokenizer = tokenizer;
         this.generationDefaults = generationDefaults;
@@ -297,24 +304,26 @@ public final class Finetuner implements AutoCloseable {
         Files.createDirectories(dir);
         if (block.lora().isPresent()) {
             checkpoints.writeSideFiles(dir);
-            Adapters.write(block, dir);
+            LoraAdapters.save(block, dir, baseModelName);
         } else {
             checkpoints.writeModel(dir, block.parametersByName());
         }
     }
 
     /**
-     * Folds the LoRA adapters into the weights and writes the merged model as a plain Hugging Face
-     * checkpoint. The fine-tuner trains no further afterwards.
+     * Writes the base model with a saved adapter folded in as a plain Hugging Face checkpoint, each
+     * tensor in the base's stored type ({@link LoraMerge}).
      *
+     * @param adapterDir where {@link #save(Path)} wrote the adapter
      * @param dir the output directory
-     * @throws IOException if writing fails
+     * @throws IOException if reading or writing fails
      * @throws IllegalStateException if this run has no adapters
      */
-    public void saveMerged(Path dir) throws IOException {
-        block.mergeLora();
-        Files.createDirectories(dir);
-        checkpoints.writeModel(dir, block.parametersByName());
+    public void saveMerged(Path adapterDir, Path dir) throws IOException {
+        if (block.lora().isEmpty()) {
+            throw new IllegalStateException("full fine-tuning saves a plain model already; there is no adapter to merge");
+        }
+        LoraMerge.writeMerged(modelDir, adapterDir, dir, null);
     }
 
     /**
@@ -356,6 +365,7 @@ public final class Finetuner implements AutoCloseable {
         private FinetuneSettings settings = FinetuneSettings.defaults(2e-5);
         private Path outDir;
         private boolean resume;
+        private String baseModelName;
 
         private Builder(Path modelDir, Path data) {
             this.modelDir = modelDir;
@@ -395,6 +405,12 @@ public final class Finetuner implements AutoCloseable {
         /** Where checkpoints (and, with added tokens, the extended tokenizer) go; required to save checkpoints. */
         public Builder outDir(Path value) {
             outDir = value;
+            return this;
+        }
+
+        /** The base model's name or hub id an adapter records ({@code base_model_name_or_path}); default: its directory. */
+        public Builder baseModelName(String value) {
+            baseModelName = value;
             return this;
         }
 
@@ -439,19 +455,19 @@ public final class Finetuner implements AutoCloseable {
                 }
                 block = VocabularyResize.grow(block, Math.max(block.config().vocabSize(), tokenizer.vocabSize()),
                         model.getNDManager());
-                if (lora != null) {
+                if (lora != null && latest.isPresent()) {
+                    LoraAdapters.load(block, latest.get(), model.getNDManager());
+                } else if (lora != null) {
                     block.addLora(lora, model.getNDManager());
-                    if (latest.isPresent()) {
-                        Adapters.read(block, latest.get());
-                    }
                 }
                 model.setBlock(block);
                 SftEncoder encoder = new SftEncoder(tokenizer, chosen, settings.maxSeqLen(), settings.trainOnPrompt());
                 SftData trainData = SftData.read(data, encoder);
                 SftData evalSet = evalData == null ? null : SftData.read(evalData, encoder);
                 RunCheckpoints checkpoints = new RunCheckpoints(outDir, block.config(), sideFiles(tokenizerDir));
-                Finetuner finetuner = new Finetuner(model, block, tokenizer, GenerationDefaults.load(modelDir), settings,
-                        trainData, evalSet, checkpoints);
+                Finetuner finetuner = new Finetuner(model, modelDir, baseModelName != null ? baseModelName
+                        : modelDir.toString(), block, tokenizer, GenerationDefaults.load(modelDir), settings, trainData,
+                        evalSet, checkpoints);
                 if (latest.isPresent()) {
                     finetuner.restore(latest.get());
                 }
