@@ -14,11 +14,8 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code tinyllama finetune}: supervised fine-tuning on chat data, full or LoRA. */
@@ -132,7 +129,7 @@ final class FinetuneCommand implements Callable<Integer> {
             builder.template(ChatTemplate.named(template));
         }
         if (lora) {
-            builder.lora(new LoraSettings(loraRank, loraAlpha, loraDropout, targets(loraTargets)));
+            builder.lora(new LoraSettings(loraRank, loraAlpha, loraDropout, LoraTarget.parseAll(loraTargets)));
         }
         PrintStream err = System.err;
         try (Finetuner finetuner = builder.build()) {
@@ -164,12 +161,5 @@ final class FinetuneCommand implements Callable<Integer> {
         System.out.println("Fine-tuned " + (lora ? "adapter" : "model") + " written to " + out
                 + (merge ? " (merged model in " + out.resolve(FinetuneRun.MERGED_DIR) + ")" : ""));
         return 0;
-    }
-
-    private static Set<LoraTarget> targets(String list) {
-        Set<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
-        Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(LoraTarget::parse)
-                .forEach(targets::add);
-        return targets;
     }
 }

@@ -60,6 +60,24 @@ public record FinetuneSettings(
         return new FinetuneSettings(1, lr, false, 0.05, 4, 16, 1024, 0, 0.9, 0.999, 1.0, 42, 0, false);
     }
 
+    /** These settings with {@code value} epochs. */
+    public FinetuneSettings withEpochs(int value) {
+        return new FinetuneSettings(value, lr, constantLr, warmupRatio, microBatch, globalBatch, maxSeqLen, weightDecay,
+                beta1, beta2, gradClip, seed, saveEvery, trainOnPrompt);
+    }
+
+    /** These settings with micro-batches of {@code micro} and optimizer steps of {@code global} examples. */
+    public FinetuneSettings withBatches(int micro, int global) {
+        return new FinetuneSettings(epochs, lr, constantLr, warmupRatio, micro, global, maxSeqLen, weightDecay,
+                beta1, beta2, gradClip, seed, saveEvery, trainOnPrompt);
+    }
+
+    /** These settings with inputs cut at {@code value} tokens. */
+    public FinetuneSettings withMaxSeqLen(int value) {
+        return new FinetuneSettings(epochs, lr, constantLr, warmupRatio, microBatch, globalBatch, value, weightDecay,
+                beta1, beta2, gradClip, seed, saveEvery, trainOnPrompt);
+    }
+
     /** The learning rate over a run of {@code totalSteps} optimizer steps. */
     LearningRateSchedule schedule(int totalSteps) {
         int warmup = (int) Math.round(warmupRatio * totalSteps);
