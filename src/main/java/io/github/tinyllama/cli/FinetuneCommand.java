@@ -10,6 +10,7 @@ import io.github.tinyllama.train.FinetuneSettings;
 import io.github.tinyllama.train.Finetuner;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -102,20 +103,12 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--train-on-prompt", description = "Count every token in the loss, not only the replies.")
     boolean trainOnPrompt;
 
-    @Option(names = "--resume", description = "Continue from the newest complete checkpoint under --out.")
-    boolean resume;
-
-    @Option(names = "--metrics", paramLabel = "FILE", description = "One JSON line per step.")
-    Path metrics;
-
-    @Option(names = "--plot", paramLabel = "FILE", description = "Loss curve as a PNG (needs --metrics).")
-    Path plot;
+    @Mixin
+    RunFileOptions files;
 
     @Override
     public Integer call() throws Exception {
-        if (plot != null && metrics == null) {
-            throw new IllegalArgumentException("--plot draws the --metrics file: give --metrics too");
-        }
+        files.check();
         if (merge && !lora) {
             throw new IllegalArgumentException("--merge folds LoRA adapters into the model: give --lora too");
         }
@@ -124,7 +117,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 maxSeqLen, weightDecay, 0.9, 0.999, gradClip, seed, saveEvery, trainOnPrompt);
         Path modelDir = ModelLoading.resolve(model, false);
         Finetuner.Builder builder = Finetuner.builder(modelDir, data).evalData(evalData).settings(settings)
-                .addTokens(addTokens).outDir(out).resume(resume).baseModelName(model);
+                .addTokens(addTokens).outDir(out).resume(files.resume).baseModelName(model);
         if (template != null) {
             builder.template(ChatTemplate.named(template));
         }
@@ -148,7 +141,7 @@ final class FinetuneCommand implements Callable<Integer> {
             // DJL's progress bar draws on standard output; the results are files, so it goes to stderr.
             System.setOut(err);
             try {
-                FinetuneRun.run(finetuner, out, merge, metrics, plot, m -> bar.update(m.step(), String.format(
+                FinetuneRun.run(finetuner, out, merge, files.metrics, files.plot, m -> bar.update(m.step(), String.format(
                         Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s", m.loss(), m.lr(), m.tokensPerSecond())));
             } finally {
                 bar.end();
