@@ -35,6 +35,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -248,7 +249,7 @@ public final class Finetuner implements AutoCloseable {
         long[] inputs = new long[rows * length];
         long[] targets = new long[rows * length];
         float[] weights = new float[rows * length];
-        java.util.Arrays.fill(inputs, padId);
+        Arrays.fill(inputs, padId);
         for (int r = 0; r < rows; r++) {
             SftExample example = micro.get(r);
             long[] ids = example.ids();
@@ -402,7 +403,7 @@ public final class Finetuner implements AutoCloseable {
             return this;
         }
 
-        /** Where checkpoints (and, with added tokens, the extended tokenizer) go; required to save checkpoints. */
+        /** Where checkpoints (and, with added tokens, the extended tokenizer) go; required. */
         public Builder outDir(Path value) {
             outDir = value;
             return this;
@@ -432,7 +433,7 @@ public final class Finetuner implements AutoCloseable {
                         + " the grown embedding matrix");
             }
             if (outDir == null) {
-                outDir = Files.createTempDirectory("finetune");
+                throw new IllegalStateException("the output directory is required: Builder.outDir");
             }
             Files.createDirectories(outDir);
             Engine.getInstance().setRandomSeed((int) settings.seed());
