@@ -1,7 +1,5 @@
 package io.github.tinyllama.cli;
 
-import ai.djl.training.util.ProgressBar;
-
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
 import io.github.tinyllama.tokenizer.ChatTemplate;
@@ -13,7 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -124,29 +121,20 @@ final class FinetuneCommand implements Callable<Integer> {
         if (lora) {
             builder.lora(new LoraSettings(loraRank, loraAlpha, loraDropout, LoraTarget.parseAll(loraTargets)));
         }
-        PrintStream err = System.err;
         try (Finetuner finetuner = builder.build()) {
-            err.printf(Locale.ROOT, "tinyllama finetune: %s, %s, %,d trainable parameters; %d examples (%,d trained"
+            System.err.printf(Locale.ROOT, "tinyllama finetune: %s, %s, %,d trainable parameters; %d examples (%,d trained"
                     + " tokens, %d cut to %d tokens); step %d of %d%n", modelDir.getFileName(),
                     lora ? "LoRA" : "full", finetuner.trainableParameters().values().stream()
                             .mapToLong(p -> p.getArray().size()).sum(),
                     finetuner.trainData().size(), finetuner.trainData().trainedTokens(),
                     finetuner.trainData().truncated(), maxSeqLen, finetuner.completedSteps(), finetuner.totalSteps());
             if (evalData != null) {
-                err.printf(Locale.ROOT, "held-out loss on replies: %.4f%n", finetuner.evaluate());
+                System.err.printf(Locale.ROOT, "held-out loss on replies: %.4f%n", finetuner.evaluate());
             }
-            ProgressBar bar = new ProgressBar("Fine-tuning", finetuner.totalSteps());
-            bar.update(finetuner.completedSteps());
-            PrintStream stdout = System.out;
-            // DJL's progress bar draws on standard output; the results are files, so it goes to stderr.
-            System.setOut(err);
-            try {
-                FinetuneRun.run(finetuner, out, merge, files.metrics, files.plot, m -> bar.update(m.step(), String.format(
-                        Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s", m.loss(), m.lr(), m.tokensPerSecond())));
-            } finally {
-                bar.end();
-                System.setOut(stdout);
-            }
+            TrainingProgress.run("Fine-tuning", finetuner.totalSteps(), finetuner.completedSteps(), bar ->
+                    FinetuneRun.run(finetuner, out, merge, files.metrics, files.plot, m -> bar.update(m.step() - 1,
+                            String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s", m.loss(), m.lr(),
+                                    m.tokensPerSecond()))));
             if (evalData != null) {
                 System.out.printf(Locale.ROOT, "held-out loss on replies: %.4f%n", finetuner.evaluate());
             }

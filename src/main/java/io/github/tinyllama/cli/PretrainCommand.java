@@ -2,7 +2,6 @@ package io.github.tinyllama.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.training.util.ProgressBar;
 
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.data.Mixture;
@@ -22,7 +21,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -142,7 +140,7 @@ final class PretrainCommand implements Callable<Integer> {
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
                         peak)) {
             header(config, trainer, maxSteps, settings.tokensPerStep() + " tokens per step", peak);
-            withProgressBar(maxSteps, trainer, bar -> PretrainRun.run(trainer, settings, out, files.metrics, files.plot,
+            TrainingProgress.run("Training", maxSteps, trainer.step(), bar -> PretrainRun.run(trainer, settings, out, files.metrics, files.plot,
                     m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s, MFU %.0f%%",
                             m.loss(), m.lr(), m.tokensPerSecond(), 100 * m.mfu()))));
         }
@@ -176,7 +174,7 @@ final class PretrainCommand implements Callable<Integer> {
                         peak)) {
             PretrainPlan.Stage now = stages.stages().get(stages.stageIndexAt(trainer.step()));
             header(config, trainer, total, stages.stages().size() + " stages, now '" + now.name() + "'", peak);
-            withProgressBar(total, trainer, bar -> PretrainRun.run(trainer, stages, data, out, files.metrics, files.plot,
+            TrainingProgress.run("Training", total, trainer.step(), bar -> PretrainRun.run(trainer, stages, data, out, files.metrics, files.plot,
                     m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "%s, %s tokens, loss %.4f, lr %.2e, %.0f tok/s",
                             m.stage(), tokenCount(m.tokens()), m.loss(), m.lr(), m.tokensPerSecond()))));
         }
@@ -209,26 +207,6 @@ final class PretrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "tinyllama pretrain: %,d parameters, %s, step %d of %d, %s,"
                 + " matmul peak %.1f GFLOP/s%n", config.parameterCount(), Engine.getInstance().defaultDevice(),
                 trainer.step(), total, what, peak / 1e9);
-    }
-
-    /** The run, with a progress bar. */
-    private interface Run {
-        void with(ProgressBar bar) throws java.io.IOException;
-    }
-
-    private static void withProgressBar(int total, Pretrainer trainer, Run run) throws java.io.IOException {
-        ProgressBar bar = new ProgressBar("Training", total);
-        // DJL's bar shows item i (0-based) as (i + 1) / total done: steps done are shown as step - 1.
-        bar.update(trainer.step() - 1);
-        PrintStream stdout = System.out;
-        // DJL's progress bar draws on standard output; the run's results are files, so it goes to stderr.
-        System.setOut(System.err);
-        try {
-            run.with(bar);
-        } finally {
-            bar.end();
-            System.setOut(stdout);
-        }
     }
 
     /** 1234 → "1.23k", 1.8e12 → "1.80T". */
