@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.testing.ChatData;
 import io.github.tinyllama.testing.CliRun;
 import io.github.tinyllama.tokenizer.ChatMessage;
 import io.github.tinyllama.tokenizer.ChatTemplate;
@@ -25,10 +26,7 @@ class FinetuneCommandTest {
     Path dir;
 
     private Path data() throws IOException {
-        Path file = dir.resolve("train.jsonl");
-        List<String> lines = Files.readAllLines(Path.of("src", "test", "resources", "finetune", "beep-train.jsonl"));
-        Files.write(file, lines.subList(0, 8));
-        return file;
+        return ChatData.first(8, dir);
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.github.tinyllama.generate.GenerationResult;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
+import io.github.tinyllama.testing.ChatData;
 import io.github.tinyllama.tokenizer.ChatMessage;
 import io.github.tinyllama.tokenizer.ChatTemplate;
 
@@ -32,8 +33,8 @@ import java.util.regex.Pattern;
 class FinetuneNanoTest {
 
     private static final Path NANO = Path.of("model-zoo", "nano");
-    private static final Path TRAIN = Path.of("src", "test", "resources", "finetune", "beep-train.jsonl");
-    private static final Path EVAL = Path.of("src", "test", "resources", "finetune", "beep-eval.jsonl");
+    private static final Path TRAIN = ChatData.TRAIN;
+    private static final Path EVAL = ChatData.EVAL;
 
     private static final Pattern STYLE = Pattern.compile("Beep boop! The \\w+ is wonderful\\. Beep!");
     private static final int EPOCHS = 3;

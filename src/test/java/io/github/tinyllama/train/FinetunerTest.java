@@ -11,6 +11,7 @@ import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.data.SftExample;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
+import io.github.tinyllama.testing.ChatData;
 import io.github.tinyllama.tokenizer.ChatTemplate;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
 
@@ -35,10 +36,7 @@ class FinetunerTest {
     Path dir;
 
     private Path data() throws IOException {
-        Path file = dir.resolve("train.jsonl");
-        List<String> lines = Files.readAllLines(Path.of("src", "test", "resources", "finetune", "beep-train.jsonl"));
-        Files.write(file, lines.subList(0, 8));
-        return file;
+        return ChatData.first(8, dir);
     }
 
     /** Four steps: 2 epochs of 8 examples in global batches of 4, micro-batches of 2 (padded to the longer). */
