@@ -20,12 +20,12 @@ final class TrainingProgress {
      * shows item i (0-based) as (i + 1) / total done, so a step's update passes {@code step - 1}.
      */
     static void run(String label, int total, int done, Run run) throws IOException {
-        ProgressBar bar = new ProgressBar(label, total);
-        bar.update(done - 1);
         PrintStream stdout = System.out;
-        // DJL's progress bar draws on standard output.
+        // DJL's progress bar draws on standard output, from its first update on.
         System.setOut(System.err);
+        ProgressBar bar = new ProgressBar(label, total);
         try {
+            bar.update(done - 1);
             run.with(bar);
         } finally {
             bar.end();

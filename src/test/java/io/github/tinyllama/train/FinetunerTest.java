@@ -12,6 +12,7 @@ import io.github.tinyllama.data.SftExample;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
 import io.github.tinyllama.testing.ChatData;
+import io.github.tinyllama.testing.TinyModels;
 import io.github.tinyllama.tokenizer.ChatTemplate;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
 
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -130,6 +132,27 @@ class FinetunerTest {
         assertEquals(oldVocab + 2, LlamaConfig.load(out).vocabSize());
         try (LlamaTokenizer saved = LlamaTokenizer.load(out)) {
             assertEquals(oldVocab + 2, saved.vocabSize());
+        }
+    }
+
+    @Test
+    void anUntiedHeadGrowsToo() throws IOException {
+        // LlamaConfig.tiny() has its own lm_head; the Llama-2 tokenizer has no <|im_end|>.
+        Path model = TinyModels.withTokenizer(Files.createDirectories(dir.resolve("tiny")), 3);
+        Path data = dir.resolve("one.jsonl");
+        Files.writeString(data, "{\"prompt\": \"hi\", \"response\": \"hello<|im_end|>\"}\n");
+        try (Finetuner finetuner = Finetuner.builder(model, data).template(ChatTemplate.ZEPHYR).settings(settings())
+                .addTokens(List.of("<|im_end|>")).outDir(dir.resolve("out")).build()) {
+            NDArray head = finetuner.block().parametersByName().get("lm_head.weight").getArray();
+            NDArray embedding = finetuner.block().parametersByName().get("model.embed_tokens.weight").getArray();
+            assertEquals(32001, head.getShape().get(0));
+            // Each matrix grows by its own mean row (the two differ: the head is not the embedding).
+            assertTrue(head.get(32000).allClose(head.get(new NDIndex("0:32000")).mean(new int[] {0}), 1e-6, 1e-7, false));
+            assertTrue(embedding.get(32000).allClose(embedding.get(new NDIndex("0:32000")).mean(new int[] {0}), 1e-6,
+                    1e-7, false));
+            long[] ids = finetuner.trainData().examples().get(0).ids();
+            // ... hello <|im_end|> </s> and the newline: the added token encodes whole.
+            assertArrayEquals(new long[] {32000, 2, 13}, Arrays.copyOfRange(ids, ids.length - 3, ids.length));
         }
     }
 }
