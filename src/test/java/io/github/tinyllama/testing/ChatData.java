@@ -3,7 +3,6 @@ package io.github.tinyllama.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /** The fine-tuning test conversations ({@code src/test/resources/finetune/}). */
 public final class ChatData {
