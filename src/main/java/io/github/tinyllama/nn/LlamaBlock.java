@@ -93,7 +93,8 @@ abstract class LlamaBlock extends AbstractBlock {
             // Every intermediate (B A, the float32 sum) is freed when the scope closes.
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                NDArray merged = weight.toType(DataType.FLOAT32, true).add(adapter.delta());
+                // A float32 weight is read as is (no copy); a float16 one is widened for the sum.
+                NDArray merged = weight.toType(DataType.FLOAT32, false).add(adapter.delta());
                 // An indexed assignment writes into the weight's own storage; replacing its buffer
                 // would cut a view off from the stacked matrix it belongs to.
                 weight.set(new NDIndex(":"), merged.toType(weight.getDataType(), false));

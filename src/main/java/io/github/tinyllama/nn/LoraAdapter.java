@@ -62,9 +62,12 @@ final class LoraAdapter {
         return update.mul(Scalars.of(update, scale)).toType(x.getDataType(), false);
     }
 
-    /** {@code scale · B A}, the change this adapter makes to {@code W}, in float32. */
+    /**
+     * {@code scale · B A}, the change this adapter makes to {@code W}, in float32; the scale goes on
+     * the small {@code B}, which spares a pass over the full-size product.
+     */
     NDArray delta() {
-        NDArray product = b.getArray().matMul(a.getArray());
-        return product.mul(Scalars.of(product, scale));
+        NDArray scaledB = b.getArray().mul(Scalars.of(b.getArray(), scale));
+        return scaledB.matMul(a.getArray());
     }
 }
