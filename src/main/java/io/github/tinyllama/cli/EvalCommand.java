@@ -2,12 +2,14 @@ package io.github.tinyllama.cli;
 
 import ai.djl.training.util.ProgressBar;
 
+import io.github.tinyllama.eval.DataFiles;
 import io.github.tinyllama.eval.Evaluator;
 import io.github.tinyllama.eval.PaperResults;
 import io.github.tinyllama.eval.Reports;
 import io.github.tinyllama.eval.Task;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.zoo.HubClient;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,12 +44,19 @@ final class EvalCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16",
-            description = "Most sequences in one forward pass. Default: ${DEFAULT-VALUE}.")
+            description = "Requests per forward pass; with context reuse, questions per batch (their contexts in "
+                    + "one pass, their continuations in one more). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-            description = "Data sets as DIR/<task>/<split>.jsonl (see eval/README.md). Default: ${DEFAULT-VALUE}.")
+            description = "Data sets as DIR/<task>/<split>.jsonl or .parquet (see eval/README.md). "
+                    + "Default: ${DEFAULT-VALUE}.")
     Path dataDir;
+
+    @Option(names = "--no-download",
+            description = "Do not fetch a missing data file from the hub (by default it is downloaded into the data "
+                    + "directory, or taken from the hub cache when offline).")
+    boolean noDownload;
 
     @Option(names = "--output", paramLabel = "FILE",
             description = "Write {\"results\": {task: {acc, acc_stderr, acc_norm, acc_norm_stderr}}} here.")
@@ -72,7 +81,7 @@ final class EvalCommand implements Callable<Integer> {
             chosen.add(Task.byId(name));
         }
         // Data first: a missing or malformed file is reported before minutes of model loading.
-        Evaluator.Plan plan = Evaluator.plan(chosen, dataDir, limit);
+        Evaluator.Plan plan = Evaluator.plan(chosen, dataDir, limit, noDownload ? null : hubFetcher());
         Evaluator.Results results;
         try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false)) {
             results = runWithProgress(plan, llm);
@@ -97,6 +106,17 @@ final class EvalCommand implements Callable<Integer> {
         out.print(Reports.markdownTable(results, modelOptions.model, PaperResults.find(modelOptions.model)));
         out.flush();
         return 0;
+    }
+
+    /** Data set files through the model zoo's hub client: cached, resumed, checked against the hub's sha256. */
+    private static DataFiles.Fetcher hubFetcher() {
+        HubClient hub = HubClient.fromEnvironment();
+        return (repo, revision, file) -> {
+            if (!hub.isOffline() && !hub.isCached(repo, revision, List.of(file))) {
+                System.err.println("downloading " + repo + " " + file + " (" + revision + ")");
+            }
+            return hub.downloadFile(repo, revision, file);
+        };
     }
 
     /** Scores with DJL's progress bar, which draws on standard output, moved to standard error. */

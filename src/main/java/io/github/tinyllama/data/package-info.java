@@ -3,7 +3,8 @@
  *
  * <p>{@link io.github.tinyllama.data.DocumentReader} reads documents from {@code .txt},
  * {@code .jsonl}, {@code .jsonl.gz}, {@code .jsonl.zst} (SlimPajama) and {@code .parquet}
- * (StarCoderData, through the dependency-free {@link io.github.tinyllama.data.ParquetReader}), with
+ * (StarCoderData, through the dependency-free {@link io.github.tinyllama.data.ParquetReader}, which also
+ * reads nested and typed columns as JSON rows for the evaluation data sets), with
  * {@link io.github.tinyllama.data.FieldFilter}s; malformed records are reported with file and line.
  * {@link io.github.tinyllama.data.PrepareData} tokenises them, in parallel but deterministically, into
  * a {@link io.github.tinyllama.data.PackedWriter}, which writes {@code {prefix}_{n:010d}.bin} files

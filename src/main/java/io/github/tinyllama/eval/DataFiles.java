@@ -1,8 +1,12 @@
 package io.github.tinyllama.eval;
 
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+
+import io.github.tinyllama.data.ParquetReader;
+import io.github.tinyllama.util.AtomicFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,47 +18,172 @@ import java.nio.file.Path;
 import java.io.InputStreamReader;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Reads data sets laid out as {@code DATA_DIR/<task>/<split>.jsonl}: one JSON object per line, with the
- * field names the data sets are published with on the Hugging Face hub.
+ * Reads data sets laid out as {@code DATA_DIR/<task>/<split>.jsonl} or {@code DATA_DIR/<task>/<split>.parquet}, with
+ * the field names the data sets are published with on the Hugging Face hub; a missing file can be fetched from the
+ * hub into that layout.
  *
- * <p>Blank lines hold no record and are passed over; every other line must be a JSON object, and one that
- * is not is reported with its file and line. Parquet files ({@code <split>.parquet}) are recognised but not
- * read yet: the error says how to convert one to JSON Lines.
+ * <p>JSON Lines: one JSON object per line; blank lines hold no record and are passed over, and any other line that
+ * is not a JSON object is reported with its file and line. Parquet: every row of every row group, its nested
+ * columns (HellaSwag's {@code endings}, ARC's {@code choices.text}) as JSON arrays and objects
+ * ({@link ParquetReader#readRows}), so both formats give the same records; a bad field is reported with the file
+ * and the row.
  */
 public final class DataFiles {
 
     private DataFiles() {}
+
+    /**
+     * Fetches one file of a hub repository, for example through the model zoo's hub client, which caches it.
+     */
+    @FunctionalInterface
+    public interface Fetcher {
+        /**
+         * @param repo the data set's repository, {@code datasets/owner/name}
+         * @param revision a branch or commit
+         * @param file the path inside the repository
+         * @return the local copy of the file
+         * @throws IOException if the file cannot be had (offline and not cached, not found, ...)
+         */
+        Path fetch(String repo, String revision, String file) throws IOException;
+    }
+
+    /**
+     * Where the hub publishes a split.
+     *
+     * @param repo the repository, {@code datasets/owner/name}
+     * @param revision the branch
+     * @param file the Parquet file inside it
+     */
+    public record HubFile(String repo, String revision, String file) {}
+
+    /**
+     * The hub's files of every split the tasks read, from the data sets lm-evaluation-harness loads today
+     * ({@code ../shared/notes/peers.md} section 3: {@code dataset_path}/{@code dataset_name} of each task's YAML,
+     * PIQA at {@code baber/piqa} since harness #2790, BoolQ at {@code aps/super_glue} since #3523). Where the
+     * repository holds Parquet files of its own, their paths are the ones its {@code main} branch lists (as
+     * scripts that fetch them name them: {@code data/validation-00000-of-00001.parquet} for Rowan/hellaswag,
+     * {@code <config>/<split>-00000-of-00001.parquet} for ai2_arc, openbookqa, winogrande and cais/mmlu's
+     * {@code all} config, whose rows carry their {@code subject}); for PIQA and BoolQ they are the hub's own
+     * conversion, branch {@code refs/convert/parquet}, laid out as {@code <config>/<split>/0000.parquet}
+     * (the dataset viewer's "List Parquet files" documentation).
+     */
+    private static final Map<String, HubFile> HUB_FILES = Map.ofEntries(
+            Map.entry("hellaswag/validation",
+                    new HubFile("datasets/Rowan/hellaswag", "main", "data/validation-00000-of-00001.parquet")),
+            Map.entry("openbookqa/test",
+                    new HubFile("datasets/allenai/openbookqa", "main", "main/test-00000-of-00001.parquet")),
+            Map.entry("winogrande/validation", new HubFile("datasets/allenai/winogrande", "main",
+                    "winogrande_xl/validation-00000-of-00001.parquet")),
+            Map.entry("arc_easy/test",
+                    new HubFile("datasets/allenai/ai2_arc", "main", "ARC-Easy/test-00000-of-00001.parquet")),
+            Map.entry("arc_challenge/test",
+                    new HubFile("datasets/allenai/ai2_arc", "main", "ARC-Challenge/test-00000-of-00001.parquet")),
+            Map.entry("boolq/validation",
+                    new HubFile("datasets/aps/super_glue", "refs/convert/parquet", "boolq/validation/0000.parquet")),
+            Map.entry("piqa/validation",
+                    new HubFile("datasets/baber/piqa", "refs/convert/parquet", "default/validation/0000.parquet")),
+            Map.entry("mmlu/dev", new HubFile("datasets/cais/mmlu", "main", "all/dev-00000-of-00001.parquet")),
+            Map.entry("mmlu/test", new HubFile("datasets/cais/mmlu", "main", "all/test-00000-of-00001.parquet")));
+
+    /** The hub's file of a split, or {@code null} if none is known. */
+    public static HubFile hubFile(String dataset, String split) {
+        return HUB_FILES.get(dataset + "/" + split);
+    }
 
     /** The JSON Lines file of a split. */
     public static Path jsonl(Path dataDir, String dataset, String split) {
         return dataDir.resolve(dataset).resolve(split + ".jsonl");
     }
 
+    /** The Parquet file of a split. */
+    public static Path parquet(Path dataDir, String dataset, String split) {
+        return dataDir.resolve(dataset).resolve(split + ".parquet");
+    }
+
+    /** The split's file that is there, JSON Lines first, or {@code null} if neither is. */
+    public static Path find(Path dataDir, String dataset, String split) {
+        for (Path p : List.of(jsonl(dataDir, dataset, split), parquet(dataDir, dataset, split))) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /**
-     * Reads every record of a split.
+     * Reads every record of a split that must be in the data directory already.
+     *
+     * @see #read(Path, String, String, Fetcher)
+     */
+    public static List<Doc> read(Path dataDir, String dataset, String split) throws IOException {
+        return read(dataDir, dataset, split, null);
+    }
+
+    /**
+     * Reads every record of a split, fetching its Parquet file from the hub into the data directory first when
+     * neither file is there and a fetcher is given.
      *
      * @param dataDir the data directory
      * @param dataset the folder under it ({@code hellaswag}, {@code mmlu}, ...)
      * @param split the split ({@code validation}, {@code test}, {@code dev}, ...)
+     * @param fetcher fetches hub files; {@code null} to use local files only
      * @return the records in file order
-     * @throws DataException if the file is missing, is Parquet, or a line is not a JSON object
+     * @throws DataException if the file is missing (and could not be fetched) or a record is malformed
      * @throws IOException if reading fails
      */
-    public static List<Doc> read(Path dataDir, String dataset, String split) throws IOException {
-        Path file = jsonl(dataDir, dataset, split);
-        if (!Files.isRegularFile(file)) {
-            Path parquet = dataDir.resolve(dataset).resolve(split + ".parquet");
-            if (Files.isRegularFile(parquet)) {
-                throw new DataException(parquet, 0, "Parquet is not supported yet; convert it to JSON Lines with "
-                        + "python3 -c \"import pandas as pd; pd.read_parquet('" + parquet + "').to_json('" + file
-                        + "', orient='records', lines=True, force_ascii=False)\" (see eval/README.md)");
-            }
-            throw new DataException(file, 0, "missing data file for " + dataset + "/" + split
-                    + " (JSON Lines with the published field names; see eval/README.md for how to obtain it)");
+    public static List<Doc> read(Path dataDir, String dataset, String split, Fetcher fetcher) throws IOException {
+        Path file = find(dataDir, dataset, split);
+        if (file == null) {
+            file = download(dataDir, dataset, split, fetcher);
         }
-        return read(file);
+        return file.getFileName().toString().endsWith(".parquet") ? readParquet(file) : read(file);
+    }
+
+    private static Path download(Path dataDir, String dataset, String split, Fetcher fetcher) throws IOException {
+        Path target = parquet(dataDir, dataset, split);
+        HubFile hub = hubFile(dataset, split);
+        String missing = "missing data file for " + dataset + "/" + split + ": put " + jsonl(dataDir, dataset, split)
+                + " or " + target + " there (the published field names; see eval/README.md)";
+        if (hub == null) {
+            throw new DataException(target, 0, missing);
+        }
+        String where = "the hub's " + hub.repo() + " file " + hub.file() + " (revision " + hub.revision() + ")";
+        if (fetcher == null) {
+            throw new DataException(target, 0, missing + ", or let tinyllama eval download " + where
+                    + " (it does unless offline or --no-download)");
+        }
+        Path fetched;
+        try {
+            fetched = fetcher.fetch(hub.repo(), hub.revision(), hub.file());
+        } catch (IOException e) {
+            throw new DataException(target, 0, missing + "; downloading " + where + " failed: " + e.getMessage());
+        }
+        Files.createDirectories(target.getParent());
+        AtomicFiles.copy(fetched, target);
+        return target;
+    }
+
+    /**
+     * Reads a Parquet file: every row of every row group as a record.
+     *
+     * @param file the file
+     * @return its rows in order; a record's {@link Doc#line()} is its 1-based row
+     * @throws IOException naming the file, column and row group if the file is not Parquet or a column is of an
+     *     unsupported kind
+     */
+    public static List<Doc> readParquet(Path file) throws IOException {
+        List<Doc> docs = new ArrayList<>();
+        try (ParquetReader reader = ParquetReader.open(file)) {
+            for (int g = 0; g < reader.rowGroups(); g++) {
+                for (JsonObject row : reader.readRows(g)) {
+                    docs.add(new Doc(row, file, docs.size() + 1));
+                }
+            }
+        }
+        return docs;
     }
 
     /**

@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One record of a data set, with where it came from so a bad field is reported by file and line.
+ * One record of a data set, with where it came from so a bad field is reported by file and line (or row).
  *
  * @param fields the record's fields, as published
  * @param file the file it was read from
- * @param line its 1-based line in that file
+ * @param line its 1-based line in that file, or its 1-based row in a Parquet file
  */
 public record Doc(JsonObject fields, Path file, int line) {
 

@@ -73,7 +73,7 @@ public final class Evaluator {
      * malformed file is reported at once.
      *
      * @param tasks the tasks
-     * @param dataDir the data directory ({@code <task>/<split>.jsonl})
+     * @param dataDir the data directory ({@code <task>/<split>.jsonl} or {@code .parquet})
      * @param limit at most this many questions per task (per MMLU subject), as the harness's {@code --limit};
      *     0 for all
      * @return the plan
@@ -81,6 +81,22 @@ public final class Evaluator {
      * @throws IOException if reading fails
      */
     public static Plan plan(List<Task> tasks, Path dataDir, int limit) throws IOException {
+        return plan(tasks, dataDir, limit, null);
+    }
+
+    /**
+     * Reads the data of the tasks, fetching the hub's file of a split that is not in the data directory
+     * ({@link DataFiles#read(Path, String, String, DataFiles.Fetcher)}), and builds their items.
+     *
+     * @param tasks the tasks
+     * @param dataDir the data directory ({@code <task>/<split>.jsonl} or {@code .parquet})
+     * @param limit at most this many questions per task (per MMLU subject); 0 for all
+     * @param fetcher fetches hub files into the data directory; {@code null} to use local files only
+     * @return the plan
+     * @throws DataException naming the file and line of a missing or malformed record
+     * @throws IOException if reading fails
+     */
+    public static Plan plan(List<Task> tasks, Path dataDir, int limit, DataFiles.Fetcher fetcher) throws IOException {
         Map<Task, Map<String, List<Item>>> items = new LinkedHashMap<>();
         for (Task task : tasks) {
             if (items.containsKey(task)) {
@@ -88,12 +104,12 @@ public final class Evaluator {
             }
             Map<String, List<Item>> byTask = new LinkedHashMap<>();
             if (task == Task.MMLU) {
-                Map<String, List<Doc>> dev = bySubject(DataFiles.read(dataDir, "mmlu", "dev"));
-                Map<String, List<Doc>> test = bySubject(DataFiles.read(dataDir, "mmlu", "test"));
+                Map<String, List<Doc>> dev = bySubject(DataFiles.read(dataDir, "mmlu", "dev", fetcher));
+                Map<String, List<Doc>> test = bySubject(DataFiles.read(dataDir, "mmlu", "test", fetcher));
                 for (Map.Entry<String, List<Doc>> subject : test.entrySet()) {
                     List<Doc> shots = dev.getOrDefault(subject.getKey(), List.of());
                     if (shots.size() < Task.MMLU_SHOTS) {
-                        throw new DataException(DataFiles.jsonl(dataDir, "mmlu", "dev"), 0, "subject '"
+                        throw new DataException(DataFiles.find(dataDir, "mmlu", "dev"), 0, "subject '"
                                 + subject.getKey() + "' has " + shots.size() + " dev records; 5-shot needs "
                                 + Task.MMLU_SHOTS);
                     }
@@ -106,7 +122,7 @@ public final class Evaluator {
                     byTask.put("mmlu_" + subject.getKey(), list);
                 }
             } else {
-                List<Doc> docs = limited(DataFiles.read(dataDir, task.id(), task.split()), limit);
+                List<Doc> docs = limited(DataFiles.read(dataDir, task.id(), task.split(), fetcher), limit);
                 List<Item> list = new ArrayList<>();
                 for (int i = 0; i < docs.size(); i++) {
                     list.add(task.item(docs.get(i), i));
@@ -155,7 +171,8 @@ public final class Evaluator {
          * Scores every request with the model and computes the metrics.
          *
          * @param llm the model and its tokenizer
-         * @param batchSize the most sequences in one forward pass
+         * @param batchSize requests per forward pass; with shared contexts, questions per batch (their contexts in one
+         *     pass, all their continuations in one more)
          * @param shareContexts whether the choices of one context read it once
          * @param listener told of progress
          * @return metrics and samples

@@ -16,22 +16,28 @@ import java.util.function.IntConsumer;
  * continuation token is the model's greedy choice.
  *
  * <p>With context sharing (the default), requests whose contexts are the same tokens (the choices of one
- * question) are scored together: the context runs through the model once and the continuations run as
- * one batch over copies of its KV cache ({@link LanguageModel#scoreContinuations}). Requests with a context
- * of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness does:
- * sorted by length, longest first, and run {@code batchSize} at a time, right-padded
+ * question) form a group, and up to {@code batchSize} groups of like context lengths are scored together:
+ * their contexts run through the model once, as one left-padded batch, and all their continuations run in one more pass over copies of the
+ * contexts' KV cache rows ({@link LanguageModel#scoreContinuations(List, List, int)}); groups go longest
+ * context first, so that contexts of like lengths share a batch and padding stays small. Requests with a
+ * context of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness
+ * does: sorted by length, longest first, and run {@code batchSize} at a time, right-padded
  * ({@link LanguageModel#scoreBatch}).
  */
 public final class LoglikelihoodScorer {
 
     /** What the scorer needs from a model; {@link #backend(LanguageModel)} adapts a {@link LanguageModel}. */
     public interface Backend {
-        /** See {@link LanguageModel#scoreContinuations(long[], List)}. */
-        List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations);
+        /** See {@link LanguageModel#scoreContinuations(List, List, int)}. */
+        List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations,
+                int rowsPerPass);
 
         /** See {@link LanguageModel#scoreBatch(List, int[])}. */
         List<TokenScores> scoreBatch(List<long[]> sequences, int[] from);
     }
+
+    /** Left padding, in tokens, that a context may always get in a shared batch. */
+    private static final int MAX_CHEAP_PADDING = 64;
 
     /** The scores of requests, in request order. */
     public record Scores(double[] loglikelihoods, boolean[] greedy) {}
@@ -42,7 +48,8 @@ public final class LoglikelihoodScorer {
 
     /**
      * @param backend the model
-     * @param batchSize the most sequences in one forward pass (at least 1)
+     * @param batchSize requests per forward pass; with shared contexts, questions per batch (their contexts in one
+     *     pass, all their continuations in one more); at least 1
      * @param shareContexts whether the choices of one context read it once
      */
     public LoglikelihoodScorer(Backend backend, int batchSize, boolean shareContexts) {
@@ -58,8 +65,9 @@ public final class LoglikelihoodScorer {
     public static Backend backend(LanguageModel model) {
         return new Backend() {
             @Override
-            public List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations) {
-                return model.scoreContinuations(context, continuations);
+            public List<List<TokenScores>> scoreContinuations(List<long[]> contexts,
+                    List<List<long[]>> continuations, int rowsPerPass) {
+                return model.scoreContinuations(contexts, continuations, rowsPerPass);
             }
 
             @Override
@@ -100,23 +108,46 @@ public final class LoglikelihoodScorer {
             }
         }
 
-        // Longest first, as the harness orders its requests: a context that does not fit fails at once.
-        shared.sort(Comparator.comparingInt((List<Integer> g) -> -longest(requests, g)));
-        for (List<Integer> group : shared) {
-            long[] context = requests.get(group.get(0)).context();
-            for (int start = 0; start < group.size(); start += batchSize) {
-                List<Integer> chunk = group.subList(start, Math.min(group.size(), start + batchSize));
-                List<long[]> continuations = new ArrayList<>(chunk.size());
-                for (int i : chunk) {
-                    continuations.add(requests.get(i).continuation());
+        // Longest context first: a context that does not fit fails at once, and like lengths pad little.
+        shared.sort(Comparator.comparingInt((List<Integer> g) -> -requests.get(g.get(0)).context().length));
+        for (int start = 0, end; start < shared.size(); start = end) {
+            // Up to batchSize questions, but none that would be padded by more than its own length and more than
+            // MAX_CHEAP_PADDING tokens: a zero-shot question beside 5-shot MMLU prompts would cost ten times its
+            // length, while a few dozen positions of padding cost less than one more pass.
+            int longest = requests.get(shared.get(start).get(0)).context().length;
+            end = start + 1;
+            while (end < shared.size() && end - start < batchSize) {
+                int length = requests.get(shared.get(end).get(0)).context().length;
+                int padding = longest - length;
+                if (padding > length && padding > MAX_CHEAP_PADDING) {
+                    break;
                 }
-                List<TokenScores> scores = backend.scoreContinuations(context, continuations);
-                for (int j = 0; j < chunk.size(); j++) {
-                    lls[chunk.get(j)] = scores.get(j).sum();
-                    greedy[chunk.get(j)] = scores.get(j).greedy();
-                }
-                progress.accept(chunk.size());
+                end++;
             }
+            List<List<Integer>> batch = shared.subList(start, end);
+            int rows = 0;
+            List<long[]> contexts = new ArrayList<>(batch.size());
+            List<List<long[]>> continuations = new ArrayList<>(batch.size());
+            for (List<Integer> group : batch) {
+                rows += group.size();
+                contexts.add(requests.get(group.get(0)).context());
+                List<long[]> mine = new ArrayList<>(group.size());
+                for (int i : group) {
+                    mine.add(requests.get(i).continuation());
+                }
+                continuations.add(mine);
+            }
+            // All continuations of the batch in one pass: they are short, and on small models the number of
+            // passes, not their width, sets the time.
+            List<List<TokenScores>> scores = backend.scoreContinuations(contexts, continuations, Integer.MAX_VALUE);
+            for (int g = 0; g < batch.size(); g++) {
+                List<Integer> group = batch.get(g);
+                for (int j = 0; j < group.size(); j++) {
+                    lls[group.get(j)] = scores.get(g).get(j).sum();
+                    greedy[group.get(j)] = scores.get(g).get(j).greedy();
+                }
+            }
+            progress.accept(rows);
         }
 
         alone.sort(Comparator.comparingInt((Integer i) -> -requests.get(i).length()));
@@ -140,13 +171,5 @@ public final class LoglikelihoodScorer {
             progress.accept(chunk.size());
         }
         return new Scores(lls, greedy);
-    }
-
-    private static int longest(List<RequestEncoder.Encoded> requests, List<Integer> group) {
-        int most = 0;
-        for (int i : group) {
-            most = Math.max(most, requests.get(i).length());
-        }
-        return most;
     }
 }

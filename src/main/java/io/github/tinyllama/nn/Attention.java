@@ -45,7 +45,8 @@ public final class Attention extends LlamaBlock {
      * @param rotation rotary position embedding of the new positions
      * @param layer this layer's index in the cache
      * @param cache earlier keys and values, updated in place; {@code null} to attend within {@code x} only
-     * @param mask additive causal mask {@code [T, start + T]}, or {@code null} when a single token needs none
+     * @param mask additive mask {@code [T, start + T]} (causal) or {@code [B, 1, 1, T, start + T]} (causal and
+     *     padding), or {@code null} when a single unpadded token needs none
      */
     NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding.Rotation rotation, KvCache cache, int layer,
             NDArray mask, boolean training) {

@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 
 import io.github.tinyllama.config.LlamaConfig;
 
+import java.util.Arrays;
+
 /**
  * Keys and values of the tokens a sequence has seen so far, one preallocated buffer per layer.
  *
@@ -69,30 +71,38 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * A new cache of {@code batchSize} sequences, each starting with a copy of this single-sequence
-     * cache's tokens: several continuations of one context then read the context's keys and values
-     * instead of running it through the model once per continuation.
+     * A new cache whose sequence {@code i} starts with a copy of this cache's sequence {@code rows[i]}:
+     * several continuations of one context then read the context's keys and values instead of running it
+     * through the model once per continuation.
      *
-     * @param batchSize the number of sequences in the new cache
+     * @param rows for each sequence of the new cache, the sequence of this one it copies (repeats allowed)
      * @param newCapacity the most tokens each sequence of the new cache will hold (at least {@link #length()})
      * @return the new cache, owned by the caller; this one is left as it is
-     * @throws IllegalArgumentException if this cache holds more than one sequence, or the capacity is too small
+     * @throws IllegalArgumentException if a row is out of range or the capacity is too small
      */
-    public KvCache repeat(int batchSize, int newCapacity) {
+    public KvCache select(int[] rows, int newCapacity) {
         Shape shape = keys[0].getShape();
-        if (shape.get(0) != 1 || batchSize < 1 || newCapacity < length) {
-            throw new IllegalArgumentException("cannot repeat a cache of " + shape.get(0) + " sequences and "
-                    + length + " tokens into " + batchSize + " sequences of " + newCapacity + " tokens");
+        for (int r : rows) {
+            if (r < 0 || r >= shape.get(0)) {
+                throw new IllegalArgumentException("cannot copy sequence " + r + " of a cache of " + shape.get(0));
+            }
+        }
+        if (rows.length == 0 || newCapacity < length) {
+            throw new IllegalArgumentException("cannot copy a cache of " + length + " tokens into " + rows.length
+                    + " sequences of " + newCapacity + " tokens");
         }
         KvCache out = new KvCache(manager.getDevice(), keys.length,
-                new Shape(batchSize, shape.get(1), newCapacity, shape.get(3)));
+                new Shape(rows.length, shape.get(1), newCapacity, shape.get(3)));
         if (length > 0) {
             NDIndex held = new NDIndex().addAllDim().addAllDim().addSliceDim(0, length);
-            for (int i = 0; i < keys.length; i++) {
-                try (NDArray k = keys[i].get(held); NDArray v = values[i].get(held);
-                        NDArray kk = k.repeat(0, batchSize); NDArray vv = v.repeat(0, batchSize)) {
-                    out.keys[i].set(held, kk);
-                    out.values[i].set(held, vv);
+            try (NDManager scratch = manager.newSubManager()) {
+                NDIndex picked = new NDIndex("{}", scratch.create(Arrays.stream(rows).asLongStream().toArray()));
+                for (int i = 0; i < keys.length; i++) {
+                    try (NDArray k = keys[i].get(held); NDArray v = values[i].get(held);
+                            NDArray kk = k.get(picked); NDArray vv = v.get(picked)) {
+                        out.keys[i].set(held, kk);
+                        out.values[i].set(held, vv);
+                    }
                 }
             }
         }

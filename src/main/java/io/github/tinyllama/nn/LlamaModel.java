@@ -147,6 +147,46 @@ public final class LlamaModel extends LlamaBlock {
      * @return logits {@code [B, T, vocab]}, or {@code [B, 1, vocab]} when {@code lastOnly}
      */
     public NDArray forward(ParameterStore ps, NDArray ids, KvCache cache, boolean lastOnly, boolean training) {
+        return forward(ps, ids, cache, null, lastOnly, training);
+    }
+
+    /**
+     * Runs the model on new tokens of sequences padded to one width: a padded position is hidden from
+     * every other position, cached or new, so each row computes what it would alone. Rows padded on the
+     * left start at a later position than they would alone; rotary embeddings depend only on the distance
+     * between query and key, so their scores are the same up to float rounding.
+     *
+     * @param ps where parameter values come from
+     * @param ids {@code [B, T]} token ids (int64); padded positions may hold any valid id
+     * @param cache keys and values of earlier tokens, extended in place; {@code null} to process {@code ids} alone
+     * @param padding {@code [B, start + T]} boolean, true at the padded positions of the cache and of {@code ids};
+     *     {@code null} when no row is padded
+     * @param lastOnly compute logits for the last position only
+     * @param training whether gradients will flow
+     * @return logits {@code [B, T, vocab]}, or {@code [B, 1, vocab]} when {@code lastOnly}
+     */
+    public NDArray forward(ParameterStore ps, NDArray ids, KvCache cache, NDArray padding, boolean lastOnly,
+            boolean training) {
+        NDArray h = hiddenStates(ps, ids, cache, padding, training);
+        if (lastOnly) {
+            h = h.get(":, -1:, :");
+        }
+        return logits(ps, h, training);
+    }
+
+    /**
+     * Runs the decoder layers only: the last layer's output {@code [B, T, hidden]}, before the final norm. With
+     * {@link #logits} it is {@link #forward(ParameterStore, NDArray, KvCache, NDArray, boolean, boolean)}, split so
+     * that a caller can keep only the positions it scores before the vocabulary-wide projection.
+     *
+     * @param ps where parameter values come from
+     * @param ids {@code [B, T]} token ids (int64)
+     * @param cache keys and values of earlier tokens, extended in place; {@code null} to process {@code ids} alone
+     * @param padding {@code [B, start + T]} boolean, true at padded positions; {@code null} when no row is padded
+     * @param training whether gradients will flow
+     * @return the hidden states {@code [B, T, hidden]}
+     */
+    public NDArray hiddenStates(ParameterStore ps, NDArray ids, KvCache cache, NDArray padding, boolean training) {
         long length = ids.getShape().get(1);
         long start = cache == null ? 0 : cache.length();
         if (start + length > config.maxPositions()) {
@@ -159,7 +199,11 @@ public final class LlamaModel extends LlamaBlock {
         NDArray weight = ps.getValue(embedTokens, ids.getDevice(), training);
         NDArray h = Embedding.embedding(ids, weight, SparseFormat.DENSE).singletonOrThrow()
                 .toType(DataType.FLOAT32, false);
-        NDArray mask = length > 1 ? causalMask(ids.getManager(), start, length) : null;
+        if (padding != null && !padding.getShape().equals(new Shape(ids.getShape().get(0), start + length))) {
+            throw new IllegalArgumentException("padding of shape " + padding.getShape() + " for " + ids.getShape()
+                    + " new tokens after " + start + " cached ones");
+        }
+        NDArray mask = length > 1 || padding != null ? attentionMask(ids.getManager(), start, length, padding) : null;
         RotaryEmbedding.Rotation rotation = rotary(weight.getManager()).at(h, start, length);
         for (int i = 0; i < layers.size(); i++) {
             // Each layer's intermediates are freed as soon as it is done; otherwise a long prompt keeps
@@ -174,21 +218,42 @@ public final class LlamaModel extends LlamaBlock {
         if (cache != null) {
             cache.advance(length);
         }
-        if (lastOnly) {
-            h = h.get(":, -1:, :");
-        }
-        h = norm.forward(ps, h, training);
-        NDArray head = lmHead == null ? weight : ps.getValue(lmHead, h.getDevice(), training);
+        return h;
+    }
+
+    /**
+     * The final norm and the vocabulary projection of hidden states from {@link #hiddenStates}.
+     *
+     * @param ps where parameter values come from
+     * @param hidden hidden states {@code [..., hidden]}
+     * @param training whether gradients will flow
+     * @return logits {@code [..., vocab]}
+     */
+    public NDArray logits(ParameterStore ps, NDArray hidden, boolean training) {
+        NDArray h = norm.forward(ps, hidden, training);
+        NDArray head = lmHead == null ? ps.getValue(embedTokens, h.getDevice(), training)
+                : ps.getValue(lmHead, h.getDevice(), training);
         return Projection.apply(h, head);
     }
 
-    /** {@code [T, start + T]}: 0 where query {@code i} may see key {@code j} ({@code j <= start + i}), else -inf. */
-    private static NDArray causalMask(NDManager manager, long start, long length) {
+    /**
+     * The additive attention mask: 0 where query {@code i} may see key {@code j}, else -inf. Without padding it
+     * is {@code [T, start + T]} and causal ({@code j <= start + i}); with padding it is {@code [B, 1, 1, T, start + T]}
+     * and also hides each row's padded keys, except that a padded query still sees itself: a row of -inf only
+     * would make its softmax NaN, and the NaN would reach the real rows through {@code 0 * NaN} in the next
+     * layer's product with the values.
+     */
+    private static NDArray attentionMask(NDManager manager, long start, long length, NDArray padding) {
         NDArray queries = manager.arange(start, start + length).expandDims(1);
         NDArray keys = manager.arange(0, start + length).expandDims(0);
-        NDArray future = keys.gt(queries);
-        Shape shape = future.getShape();
-        return NDArrays.where(future, manager.full(shape, Float.NEGATIVE_INFINITY), manager.zeros(shape));
+        NDArray hidden = keys.gt(queries);
+        if (padding != null) {
+            long batch = padding.getShape().get(0);
+            NDArray paddedKey = padding.expandDims(1).logicalAnd(keys.neq(queries));
+            hidden = hidden.logicalOr(paddedKey).reshape(batch, 1, 1, length, start + length);
+        }
+        Shape shape = hidden.getShape();
+        return NDArrays.where(hidden, manager.full(shape, Float.NEGATIVE_INFINITY), manager.zeros(shape));
     }
 
     private synchronized RotaryEmbedding rotary(NDManager owner) {

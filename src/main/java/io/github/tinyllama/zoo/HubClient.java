@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * Downloads files of a Hugging Face hub repository into DJL's cache directory.
  *
  * <p>Files come from {@code {endpoint}/{repo}/resolve/{revision}/{file}} and land in
- * {@code {cache}/tinyllama/hub/{repo with / replaced by --}/{revision}/{file}}. A download is
+ * {@code {cache}/tinyllama/hub/{repo with / replaced by --}/{revision}/{file}}. A data set's repository is
+ * named {@code datasets/owner/name}, as in the hub's URLs. A download is
  * written to {@code {file}.part}, resumed with an HTTP {@code Range} request after an interruption,
  * checked against the hub's sha256 ({@code X-Linked-ETag}, or an {@code ETag} that is a sha256) or,
  * when the hub gives none, against its size, and only then renamed atomically to its final name.
@@ -66,7 +67,10 @@ public final class HubClient {
     public static final String CACHE_SUBDIR = "tinyllama/hub";
 
     private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
-    private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
+    /** A model's repository id, {@code owner/name}, or a data set's, {@code datasets/owner/name} (as in URLs). */
+    private static final Pattern REPO =
+            Pattern.compile("(datasets/)?[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
+    private static final String DATASETS = "datasets/";
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]*");
     private static final String RECORD_DIR = ".complete";
     private static final int MAX_REDIRECTS = 10;
@@ -286,6 +290,21 @@ public final class HubClient {
             }
         }
         return dir;
+    }
+
+    /**
+     * Makes sure one file is in the cache, as {@link #download} does, and returns its path; fits
+     * {@code eval.DataFiles.Fetcher} as {@code hub::downloadFile}.
+     *
+     * @param repo the repository id, {@code owner/name} or {@code datasets/owner/name}
+     * @param revision a branch, tag or commit hash
+     * @param file a path inside the repository
+     * @return the cached file
+     * @throws HubException if the file cannot be had (see {@link #download})
+     * @throws IOException if the cache cannot be written
+     */
+    public Path downloadFile(String repo, String revision, String file) throws IOException {
+        return download(repo, revision, List.of(file), null).resolve(file);
     }
 
     // ---------------------------------------------------------------- cache layout and records
@@ -642,12 +661,14 @@ public final class HubClient {
 
     private String howToDownload(String repo, String revision, Path dir, List<String> missing) {
         StringBuilder sb = new StringBuilder();
+        boolean dataset = repo.startsWith(DATASETS);
         sb.append("Download them on a machine with network access, either with\n    huggingface-cli download ")
-                .append(repo);
+                .append(dataset ? repo.substring(DATASETS.length()) : repo);
         for (String f : missing) {
             sb.append(' ').append(f);
         }
-        sb.append(" --revision ").append(revision).append(" --local-dir ").append(dir).append("\nor from these URLs:");
+        sb.append(dataset ? " --repo-type dataset" : "").append(" --revision ").append(revision)
+                .append(" --local-dir ").append(dir).append("\nor from these URLs:");
         for (String f : missing) {
             sb.append("\n    ").append(fileUrl(repo, revision, f));
         }
@@ -660,7 +681,8 @@ public final class HubClient {
     private static void checkRepo(String repo) {
         Objects.requireNonNull(repo, "repo");
         if (!REPO.matcher(repo).matches() || repo.contains("..") || repo.contains("--")) {
-            throw new IllegalArgumentException("not a Hugging Face repository id (owner/name): \"" + repo + "\"");
+            throw new IllegalArgumentException(
+                    "not a Hugging Face repository id (owner/name or datasets/owner/name): \"" + repo + "\"");
         }
     }
 

@@ -84,8 +84,16 @@ class EvalCommandTest {
         CliRun r = CliRun.of("eval", "--model", dir.resolve("no-such-model").toString(), "--tasks", "hellaswag",
                 "--data-dir", dir.resolve("nowhere").toString());
         assertEquals(1, r.status());
-        assertTrue(r.err().contains(dir.resolve("nowhere").resolve("hellaswag").resolve("validation.jsonl")
-                + ": missing data file"), r.err());
+        // The tests run offline and the hub cache lacks the file: the error says where it goes and how to get it.
+        assertTrue(r.err().startsWith("tinyllama eval: error: " + dir.resolve("nowhere").resolve("hellaswag")
+                .resolve("validation.parquet") + ": missing data file"), r.err());
+        assertTrue(r.err().contains("huggingface-cli download Rowan/hellaswag"), r.err());
+
+        CliRun local = CliRun.of("eval", "--model", dir.resolve("no-such-model").toString(), "--tasks", "hellaswag",
+                "--data-dir", dir.resolve("nowhere").toString(), "--no-download");
+        assertEquals(1, local.status());
+        assertTrue(local.err().contains("or let tinyllama eval download the hub's datasets/Rowan/hellaswag file"),
+                local.err());
     }
 
     @Test

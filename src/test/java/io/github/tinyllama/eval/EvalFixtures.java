@@ -10,9 +10,20 @@ final class EvalFixtures {
 
     /** The fixture data directory. */
     static Path dataDir() {
+        return twoUp("/eval/hellaswag/validation.jsonl");
+    }
+
+    /**
+     * The Parquet twins of the fixtures, written by DuckDB with the hub's column types
+     * ({@code src/test/resources/eval-parquet/make_parquet.mjs}).
+     */
+    static Path parquetDir() {
+        return twoUp("/eval-parquet/hellaswag/validation.parquet");
+    }
+
+    private static Path twoUp(String resource) {
         try {
-            return Path.of(EvalFixtures.class.getResource("/eval/hellaswag/validation.jsonl").toURI())
-                    .getParent().getParent();
+            return Path.of(EvalFixtures.class.getResource(resource).toURI()).getParent().getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -123,8 +123,10 @@ class RequestBuildingTest {
     void missingAndMalformedFilesNameTheirPathAndLine() throws IOException {
         DataException missing = assertThrows(DataException.class,
                 () -> Evaluator.plan(List.of(Task.PIQA), tmp, 0));
-        assertTrue(missing.getMessage().startsWith(tmp.resolve("piqa").resolve("validation.jsonl") + ": missing"),
+        assertTrue(missing.getMessage().startsWith(tmp.resolve("piqa").resolve("validation.parquet") + ": missing"),
                 missing.getMessage());
+        assertTrue(missing.getMessage().contains(tmp.resolve("piqa").resolve("validation.jsonl").toString())
+                && missing.getMessage().contains("datasets/baber/piqa"), missing.getMessage());
 
         Path piqa = Files.createDirectories(tmp.resolve("piqa")).resolve("validation.jsonl");
         Files.writeString(piqa, "{\"goal\": \"g\", \"sol1\": \"a\", \"sol2\": \"b\", \"label\": 0}\n\n{\"goal\": \"g\",\n");
@@ -152,9 +154,9 @@ class RequestBuildingTest {
 
         Path parquet = Files.createDirectories(tmp.resolve("boolq")).resolve("validation.parquet");
         Files.write(parquet, new byte[] {'P', 'A', 'R', '1'});
-        String message = assertThrows(DataException.class, () -> Evaluator.plan(List.of(Task.BOOLQ), tmp, 0))
+        String message = assertThrows(IOException.class, () -> Evaluator.plan(List.of(Task.BOOLQ), tmp, 0))
                 .getMessage();
-        assertTrue(message.startsWith(parquet + ": Parquet is not supported yet; convert it"), message);
+        assertEquals(parquet + ": not a Parquet file (too short)", message);
     }
 
     @Test

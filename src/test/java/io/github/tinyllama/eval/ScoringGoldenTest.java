@@ -112,18 +112,22 @@ class ScoringGoldenTest {
     @Test
     void everyLoggedLoglikelihoodEqualsTheFloat64Reference() throws IOException {
         JsonArray goldens = goldens();
-        for (boolean share : new boolean[] {true, false}) {
-            Evaluator.Results results = plan.run(llm, 3, share, Evaluator.Listener.NONE);
+        // Batches of 3 score most questions alone; batches of 16 pad several questions' contexts together.
+        for (int batch : new int[] {3, 16}) {
+          for (boolean share : new boolean[] {true, false}) {
+            Evaluator.Results results = plan.run(llm, batch, share, Evaluator.Listener.NONE);
             assertEquals(goldens.size(), results.samples().size());
             for (int i = 0; i < goldens.size(); i++) {
                 JsonObject g = goldens.get(i).getAsJsonObject();
                 Evaluator.Sample s = results.samples().get(i);
-                String where = String.format(Locale.ROOT, "%s doc %d choice %d (share %s)", g.get("task").getAsString(),
-                        g.get("doc_id").getAsInt(), g.get("choice").getAsInt(), share);
+                String where = String.format(Locale.ROOT, "%s doc %d choice %d (share %s, batch %d)",
+                        g.get("task").getAsString(), g.get("doc_id").getAsInt(), g.get("choice").getAsInt(), share,
+                        batch);
                 assertEquals(g.get("task").getAsString(), s.task(), where);
                 assertEquals(g.get("doc_id").getAsInt(), s.docId(), where);
                 assertEquals(g.get("loglikelihood").getAsDouble(), s.loglikelihood(), 1e-3, where);
             }
+          }
         }
     }
 
@@ -150,16 +154,21 @@ class ScoringGoldenTest {
     private static final class Counting implements LoglikelihoodScorer.Backend {
         final LoglikelihoodScorer.Backend inner = LoglikelihoodScorer.backend(llm.languageModel());
         int calls;
+        int contextReads;
         long tokens;
 
         @Override
-        public List<TokenScores> scoreContinuations(long[] context, List<long[]> continuations) {
+        public List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations,
+                int rowsPerPass) {
             calls++;
-            tokens += context.length;
-            for (long[] c : continuations) {
-                tokens += c.length - 1;
+            for (int q = 0; q < contexts.size(); q++) {
+                contextReads++;
+                tokens += contexts.get(q).length;
+                for (long[] c : continuations.get(q)) {
+                    tokens += c.length - 1;
+                }
             }
-            return inner.scoreContinuations(context, continuations);
+            return inner.scoreContinuations(contexts, continuations, rowsPerPass);
         }
 
         @Override
@@ -198,8 +207,9 @@ class ScoringGoldenTest {
         Counting independent = new Counting();
         LoglikelihoodScorer.Scores b = new LoglikelihoodScorer(independent, 8, false).score(encoded, n -> {});
 
-        // One call and one context read per question; the continuations' tokens less their last.
-        assertEquals(hellaswag.items().size(), shared.calls);
+        // One context read per question, several questions per call; the continuations' tokens less their last.
+        assertEquals(hellaswag.items().size(), shared.contextReads);
+        assertTrue(shared.calls < hellaswag.items().size(), shared.calls + " calls");
         assertEquals(contextTokens + continuationTokens, shared.tokens);
         assertEquals(independentTokens, independent.tokens);
         assertTrue(shared.tokens < independent.tokens, shared.tokens + " vs " + independent.tokens);
@@ -228,6 +238,31 @@ class ScoringGoldenTest {
         }
     }
 
+    @Test
+    void contextsOfDifferentLengthsPaddedTogetherScoreAsEachAlone() {
+        List<long[]> contexts = List.of(llm.tokenizer().encode("The quick brown fox"),
+                llm.tokenizer().encode("A"), llm.tokenizer().encode("Once upon a time there was a small green frog"));
+        List<List<long[]>> continuations = List.of(
+                List.of(llm.tokenizer().encode(" jumps over the dog", false), llm.tokenizer().encode(" sleeps", false)),
+                List.of(llm.tokenizer().encode(" b", false), llm.tokenizer().encode(" long tail of many words", false),
+                        llm.tokenizer().encode(" c", false)),
+                List.of(llm.tokenizer().encode(" who", false)));
+        // Two continuation rows per pass: the six multi-token continuations take three passes over one cache.
+        List<List<TokenScores>> together = llm.languageModel().scoreContinuations(contexts, continuations, 2);
+        for (int q = 0; q < contexts.size(); q++) {
+            for (int j = 0; j < continuations.get(q).size(); j++) {
+                long[] whole = concat(contexts.get(q), continuations.get(q).get(j));
+                double[] expected = Arrays.copyOfRange(llm.score(whole), contexts.get(q).length, whole.length);
+                double[] actual = together.get(q).get(j).logprobs();
+                assertEquals(expected.length, actual.length);
+                for (int i = 0; i < expected.length; i++) {
+                    // float32 rounding only: left padding shifts the rotary angles, not the distances they encode.
+                    assertEquals(expected[i], actual[i], 1e-4, "context " + q + " continuation " + j + " token " + i);
+                }
+            }
+        }
+    }
+
     private static long[] concat(long[] a, long[] b) {
         long[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
@@ -243,8 +278,10 @@ class ScoringGoldenTest {
         for (List<Task> tasks : List.of(Task.COMMONSENSE, List.of(Task.MMLU))) {
             Evaluator.Plan p = Evaluator.plan(tasks, EvalFixtures.dataDir(), 0);
             double[] rates = new double[2];
-            for (int k = 0; k < 2; k++) {
-                rates[k] = p.run(llm, 8, k == 0, Evaluator.Listener.NONE).requestsPerSecond();
+            // Each way twice, alternating, keeping the better: the first passes also warm up the engine.
+            for (int k = 0; k < 4; k++) {
+                rates[k % 2] = Math.max(rates[k % 2], p.run(llm, 8, k % 2 == 0, Evaluator.Listener.NONE)
+                        .requestsPerSecond());
             }
             System.out.printf(Locale.ROOT, "eval throughput on the tiny model, %s (%d requests): %.1f req/s with "
                     + "context reuse, %.1f req/s without%n", tasks.size() > 1 ? "zero-shot" : "mmlu 5-shot",

@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code /{repo}/resolve/{revision}/{file}}, LFS files as a 302 to {@code /cdn/{sha256}} with
  * {@code X-Linked-ETag} and {@code X-Linked-Size}, and records every request.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
     /** One request as the server saw it. */
-    record Request(String method, String path, String host, String range, String authorization) {}
+    public record Request(String method, String path, String host, String range, String authorization) {}
 
     private static final int MAX_REQUESTS = 200;
 
@@ -53,7 +53,7 @@ final class FakeHub implements AutoCloseable {
     /** How many more requests are answered with 503. */
     final AtomicInteger unavailableLeft = new AtomicInteger();
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
@@ -61,17 +61,17 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** The endpoint, http://127.0.0.1:port. */
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** Adds a small (git) file, served directly with a sha1-like ETag. */
-    void addGitFile(String repo, String revision, String file, byte[] body) {
+    public void addGitFile(String repo, String revision, String file, byte[] body) {
         files.put(path(repo, revision, file), body);
     }
 
     /** Adds an LFS file, served as a 302 to /cdn/{sha256}. */
-    void addLfsFile(String repo, String revision, String file, byte[] body) {
+    public void addLfsFile(String repo, String revision, String file, byte[] body) {
         String sha = sha256(body);
         files.put(path(repo, revision, file), body);
         lfs.put(path(repo, revision, file), sha);
@@ -89,7 +89,7 @@ final class FakeHub implements AutoCloseable {
         return cdn.get(sha256);
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (requests) {
             return List.copyOf(requests);
         }
