@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,8 +58,17 @@ class NotebooksTest {
         boolean injected = ciParameters.isEmpty();
         try (NotebookKernel kernel = new NotebookKernel(file.toAbsolutePath().getParent(), Project.of(Path.of("")),
                 WRITE ? WRITE_CELL_LIMIT : CI_CELL_LIMIT)) {
+            long started = System.nanoTime();
+            double slowest = 0;
+            int slowestCell = 0;
             for (Notebook.Cell cell : cells) {
+                long cellStarted = System.nanoTime();
                 NotebookKernel.CellRun run = kernel.run(cell.source());
+                double seconds = (System.nanoTime() - cellStarted) / 1e9;
+                if (seconds > slowest) {
+                    slowest = seconds;
+                    slowestCell = cell.number();
+                }
                 check(notebook, "cell " + cell.number(), run);
                 cell.setOutputs(run.outputs(), run.executionCount());
                 if (!injected && cell.hasTag("parameters")) {
@@ -66,6 +76,8 @@ class NotebooksTest {
                     injected = true;
                 }
             }
+            System.out.println(String.format(Locale.ROOT, "%s: %d code cells in %.1f s (slowest: cell %d, %.1f s)",
+                    notebook.name(), cells.size(), (System.nanoTime() - started) / 1e9, slowestCell, slowest));
         }
         if (!injected) {
             fail(notebook.name() + ": has ci_parameters but no cell tagged parameters to run them after");
