@@ -62,9 +62,13 @@ public final class AdamW {
         double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = (float) (lr / bias1);
         for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
-            NDArray p = entry.getValue().getArray();
-            try (NDScope scope = new NDScope(); NDArray g = p.getGradient()) {
+            NDArray weight = entry.getValue().getArray();
+            try (NDScope scope = new NDScope(); NDArray g = weight.getGradient()) {
                 scope.suppressNotUsedWarning();
+                // The weight's data, detached from autograd: libtorch's gradient mode is per thread and on by
+                // default (DJL turns it off only on the thread that started the engine), and in that mode an
+                // in-place update of a leaf that requires gradients is refused.
+                NDArray p = weight.stopGradient();
                 NDArray m = moment(expAvg, entry.getKey(), p);
                 NDArray v = moment(expAvgSq, entry.getKey(), p);
                 p.muli((float) (1 - lr * weightDecay));
