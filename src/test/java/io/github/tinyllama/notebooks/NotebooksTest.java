@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,6 +57,8 @@ class NotebooksTest {
         assertFalse(cells.isEmpty(), notebook.name() + " has no code cells");
         String ciParameters = WRITE ? "" : notebook.ciParameters();
         boolean injected = ciParameters.isEmpty();
+        // Each notebook gets a fresh kernel JVM in Jupyter; here they share one, so what a notebook sets goes.
+        Properties properties = (Properties) System.getProperties().clone();
         try (NotebookKernel kernel = new NotebookKernel(file.toAbsolutePath().getParent(), Project.of(Path.of("")),
                 WRITE ? WRITE_CELL_LIMIT : CI_CELL_LIMIT)) {
             long started = System.nanoTime();
@@ -78,6 +81,8 @@ class NotebooksTest {
             }
             System.out.println(String.format(Locale.ROOT, "%s: %d code cells in %.1f s (slowest: cell %d, %.1f s)",
                     notebook.name(), cells.size(), (System.nanoTime() - started) / 1e9, slowestCell, slowest));
+        } finally {
+            System.setProperties(properties);
         }
         if (!injected) {
             fail(notebook.name() + ": has ci_parameters but no cell tagged parameters to run them after");

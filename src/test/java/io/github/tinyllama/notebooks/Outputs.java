@@ -27,26 +27,30 @@ final class Outputs {
     }
 
     synchronized void display(JsonObject data) {
-        flush();
-        JsonObject o = new JsonObject();
-        o.addProperty("output_type", "display_data");
-        o.add("data", data);
-        o.add("metadata", new JsonObject());
-        outputs.add(o);
+        add(rich("display_data", data));
     }
 
     synchronized void result(JsonObject data, int executionCount) {
-        flush();
-        JsonObject o = new JsonObject();
-        o.addProperty("output_type", "execute_result");
+        JsonObject o = rich("execute_result", data);
         o.addProperty("execution_count", executionCount);
+        add(o);
+    }
+
+    private static JsonObject rich(String type, JsonObject data) {
+        JsonObject o = new JsonObject();
+        o.addProperty("output_type", type);
         o.add("data", data);
         o.add("metadata", new JsonObject());
-        outputs.add(o);
+        return o;
+    }
+
+    /** Adds an output after whatever the streams hold so far, which came first. */
+    private void add(JsonObject output) {
+        flush();
+        outputs.add(output);
     }
 
     synchronized void error(String name, String value) {
-        flush();
         JsonObject o = new JsonObject();
         o.addProperty("output_type", "error");
         o.addProperty("ename", name);
@@ -54,7 +58,7 @@ final class Outputs {
         JsonArray traceback = new JsonArray();
         traceback.add(name + ": " + value);
         o.add("traceback", traceback);
-        outputs.add(o);
+        add(o);
     }
 
     /** The outputs so far, streams included. */

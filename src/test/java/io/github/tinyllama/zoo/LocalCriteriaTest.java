@@ -31,9 +31,8 @@ class LocalCriteriaTest {
         TinyModels.withTokenizer(dir, 9);
     }
 
-    @Test
-    void stringToStringEqualsTheJavaApi() throws Exception {
-        Criteria<String, String> criteria = Criteria.builder()
+    private static Criteria<String, String> localCriteria() {
+        return Criteria.builder()
                 .setTypes(String.class, String.class)
                 .optModelPath(dir)
                 .optEngine("PyTorch")
@@ -42,10 +41,19 @@ class LocalCriteriaTest {
                 .optOption("hasParameter", "false")
                 .optArgument("maxNewTokens", 6)
                 .build();
-        String expected;
+    }
+
+    /** Six greedy tokens after "Hello" from the Java API. */
+    private static String greedyHello() throws java.io.IOException {
         try (TinyLlama llm = TinyLlama.load(dir)) {
-            expected = llm.generate("Hello", GenerationConfig.greedy(6)).text();
+            return llm.generate("Hello", GenerationConfig.greedy(6)).text();
         }
+    }
+
+    @Test
+    void stringToStringEqualsTheJavaApi() throws Exception {
+        Criteria<String, String> criteria = localCriteria();
+        String expected = greedyHello();
         try (ZooModel<String, String> model = criteria.loadModel();
                 Predictor<String, String> predictor = model.newPredictor()) {
             assertEquals(expected, predictor.predict("Hello"));
@@ -55,19 +63,8 @@ class LocalCriteriaTest {
     /** Streaming and chat need the text-level API; it reuses the zoo model's weights and leaves the model open. */
     @Test
     void theTextApiWrapsALoadedZooModel() throws Exception {
-        Criteria<String, String> criteria = Criteria.builder()
-                .setTypes(String.class, String.class)
-                .optModelPath(dir)
-                .optEngine("PyTorch")
-                .optArgument("blockFactory", TinyLlamaBlockFactory.class.getName())
-                .optTranslatorFactory(new TinyLlamaTranslatorFactory())
-                .optOption("hasParameter", "false")
-                .optArgument("maxNewTokens", 6)
-                .build();
-        String expected;
-        try (TinyLlama llm = TinyLlama.load(dir)) {
-            expected = llm.generate("Hello", GenerationConfig.greedy(6)).text();
-        }
+        Criteria<String, String> criteria = localCriteria();
+        String expected = greedyHello();
         try (ZooModel<String, String> model = criteria.loadModel()) {
             try (TinyLlama llm = TinyLlama.of(model)) {
                 assertSame(model.getBlock(), llm.languageModel().block());
