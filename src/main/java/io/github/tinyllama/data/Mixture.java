@@ -21,10 +21,13 @@ import java.util.List;
  * (differently shuffled) pass each time, as lit-gpt's {@code wrap=True}.
  *
  * <p><b>Resuming.</b> {@link #position()} is the number of blocks drawn so far and how many came
- * from each source; {@link #seek(Position)} on a mixture opened with the same directory, spec, sequence
+ * from each source; {@link #seek(Position)} on a mixture opened with the same directory, spec (or schedule), sequence
  * length, seed and shuffling replays the source picks up to that point (cheap: two 32-bit draws
  * per block) and continues with exactly the blocks an uninterrupted run would have drawn next. A
  * position from another configuration is refused. Not thread-safe.
+ *
+ * <p>The weights may change with the draw index ({@link MixtureSchedule}, for multi-stage runs);
+ * since they depend on nothing else, the same position replays a changing mixture exactly too.
  */
 public final class Mixture implements AutoCloseable {
 
@@ -99,8 +102,7 @@ public final class Mixture implements AutoCloseable {
 
     private final List<String> names;
     private final List<PackedDataset> sources;
-    private final double[] weights;
-    private final double[] cumWeights;
+    private final MixtureSchedule schedule;
     private final long seed;
     private final int seqLen;
     private PythonRandom random;
@@ -108,20 +110,14 @@ public final class Mixture implements AutoCloseable {
     private final long[] consumed;
     private int lastSource = -1;
 
-    private Mixture(List<String> names, List<PackedDataset> sources, double[] weights, long seed, int seqLen) {
+    private Mixture(List<String> names, List<PackedDataset> sources, MixtureSchedule schedule, long seed, int seqLen) {
         this.names = List.copyOf(names);
         this.sources = List.copyOf(sources);
-        this.weights = weights.clone();
-        this.cumWeights = new double[weights.length];
-        double acc = 0;
-        for (int i = 0; i < weights.length; i++) {
-            acc += weights[i];
-            cumWeights[i] = acc;
-        }
+        this.schedule = schedule;
         this.seed = seed;
         this.seqLen = seqLen;
         this.random = new PythonRandom(seed);
-        this.consumed = new long[weights.length];
+        this.consumed = new long[names.size()];
     }
 
     /**
@@ -137,9 +133,30 @@ public final class Mixture implements AutoCloseable {
      */
     public static Mixture open(Path dir, MixtureSpec spec, int seqLen, long seed, boolean shuffle) throws IOException {
         MixtureSpec s = spec == null ? new MixtureSpec(List.of(""), List.of(1.0)) : spec;
+        double[] w = s.weights().stream().mapToDouble(Double::doubleValue).toArray();
+        return open(dir, s.prefixes(), MixtureSchedule.constant(w), seqLen, seed, shuffle);
+    }
+
+    /**
+     * Opens a mixture whose weights change with the draw index, as a multi-stage run's do.
+     *
+     * @param dir the directory holding {@code .bin} files
+     * @param prefixes the file-name prefixes of the sources, every one the schedule weighs
+     * @param schedule the weights of each draw, over {@code prefixes}
+     * @param seqLen the sequence length; blocks are {@code seqLen + 1} tokens
+     * @param seed the seed of the source picks and of each source's shuffling
+     * @param shuffle false for file-name order, block by block, in each source
+     * @return the mixture, at position 0
+     * @throws IOException if a prefix matches no file, or a file is not a packed file
+     */
+    public static Mixture open(Path dir, List<String> prefixes, MixtureSchedule schedule, int seqLen, long seed,
+            boolean shuffle) throws IOException {
+        if (prefixes.size() != schedule.sources()) {
+            throw new IllegalArgumentException(prefixes.size() + " prefixes but weights for " + schedule.sources());
+        }
         List<PackedDataset> sources = new ArrayList<>();
         try {
-            for (String prefix : s.prefixes()) {
+            for (String prefix : prefixes) {
                 List<Path> files = PackedDataset.listFiles(dir, prefix);
                 if (files.isEmpty()) {
                     throw new IOException("no packed files " + dir.resolve(prefix + "*" + PackedFormat.SUFFIX)
@@ -152,8 +169,7 @@ public final class Mixture implements AutoCloseable {
             sources.forEach(PackedDataset::close);
             throw e;
         }
-        double[] w = s.weights().stream().mapToDouble(Double::doubleValue).toArray();
-        return new Mixture(s.prefixes(), sources, w, seed, seqLen);
+        return new Mixture(prefixes, sources, schedule, seed, seqLen);
     }
 
     /** Returns the source prefixes, in spec order ({@code ""} for all files). */
@@ -166,9 +182,9 @@ public final class Mixture implements AutoCloseable {
         return sources;
     }
 
-    /** Returns the weights, in spec order. */
+    /** Returns the relative weights the next draw uses, in spec order (during a ramp, shares that sum to 1). */
     public double[] weights() {
-        return weights.clone();
+        return schedule.weightsAt(draws);
     }
 
     /** Returns the sequence length. */
@@ -189,7 +205,7 @@ public final class Mixture implements AutoCloseable {
      * @throws IOException if the file cannot be read
      */
     public int next(long[] out) throws IOException {
-        int source = random.choice(cumWeights);
+        int source = random.choice(schedule.cumulativeWeightsAt(draws));
         sources.get(source).readBlock(consumed[source], out);
         consumed[source]++;
         draws++;
@@ -216,7 +232,7 @@ public final class Mixture implements AutoCloseable {
      * @return the source index
      */
     int skip() {
-        int source = random.choice(cumWeights);
+        int source = random.choice(schedule.cumulativeWeightsAt(draws));
         consumed[source]++;
         draws++;
         lastSource = source;

@@ -14,6 +14,11 @@ public final class MixtureBlocks implements TokenBlocks, AutoCloseable {
         this.mixture = mixture;
     }
 
+    /** The mixture read, whose position and weights in effect a multi-stage run reports. */
+    public Mixture mixture() {
+        return mixture;
+    }
+
     @Override
     public int blockLength() {
         return mixture.seqLen() + 1;

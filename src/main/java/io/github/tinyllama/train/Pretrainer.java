@@ -148,12 +148,26 @@ public final class Pretrainer implements AutoCloseable {
      * @throws IOException if the training data cannot be read
      */
     public StepMetrics trainStep() throws IOException {
+        return trainStep(settings.accumulation(), settings.schedule().at(optimizer.step()));
+    }
+
+    /**
+     * Runs one optimizer step with a batch size and learning rate of the caller's choosing, as a
+     * multi-stage plan sets them step by step (the micro-batch and sequence length stay the settings').
+     *
+     * @param accumulation micro-batches in this step
+     * @param lr the learning rate of this step
+     * @return what the step measured
+     * @throws TrainingDivergedException if the loss or the gradient norm is not finite (nothing is updated)
+     * @throws IOException if the training data cannot be read
+     */
+    public StepMetrics trainStep(int accumulation, double lr) throws IOException {
         long started = System.nanoTime();
         int step = optimizer.step();
-        double lr = settings.schedule().at(step);
-        float perToken = 1f / settings.tokensPerStep();
+        long stepTokens = (long) accumulation * settings.microBatch() * settings.seqLen();
+        float perToken = 1f / stepTokens;
         double loss = 0;
-        for (int micro = 0; micro < settings.accumulation(); micro++) {
+        for (int micro = 0; micro < accumulation; micro++) {
             loss += accumulate(perToken);
         }
         double norm = globalGradientNorm();
@@ -166,9 +180,9 @@ public final class Pretrainer implements AutoCloseable {
             clip(norm);
         }
         optimizer.update(parameters, lr);
-        tokens += settings.tokensPerStep();
+        tokens += stepTokens;
         double seconds = (System.nanoTime() - started) / 1e9;
-        double tokensPerSecond = settings.tokensPerStep() / seconds;
+        double tokensPerSecond = stepTokens / seconds;
         double mfu = peakFlops > 0 ? tokensPerSecond * flopsPerToken / peakFlops : 0;
         return new StepMetrics(optimizer.step(), loss, lr, norm, tokens, tokensPerSecond, mfu);
     }

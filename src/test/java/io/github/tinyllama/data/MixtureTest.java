@@ -195,6 +195,26 @@ class MixtureTest {
     }
 
     @Test
+    void aScheduleRefusesPhasesThatCannotBeSampled() {
+        double[] one = {1, 0};
+        MixtureSchedule.Phase first = new MixtureSchedule.Phase(0, one, null, 0);
+        for (Runnable bad : new Runnable[] {
+            () -> new MixtureSchedule.Phase(0, new double[] {0, 0}, null, 0),
+            () -> new MixtureSchedule.Phase(0, new double[] {1, -1}, null, 0),
+            () -> new MixtureSchedule.Phase(0, one, one, 0),
+            () -> new MixtureSchedule.Phase(0, one, null, 5),
+            () -> new MixtureSchedule.Phase(0, one, new double[] {1}, 5),
+            () -> new MixtureSchedule(List.of(new MixtureSchedule.Phase(3, one, null, 0))),
+            () -> new MixtureSchedule(List.of(first, new MixtureSchedule.Phase(0, one, null, 0))),
+            () -> new MixtureSchedule(List.of(first, new MixtureSchedule.Phase(9, new double[] {1}, null, 0)))}) {
+            assertThrows(IllegalArgumentException.class, bad::run);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Mixture.open(dir, List.of("train_slim"), MixtureSchedule.constant(one), SEQ, 1, true));
+        assertTrue(e.getMessage().contains("1 prefixes but weights for 2"), e.getMessage());
+    }
+
+    @Test
     void withoutSpecAllFilesOneSource() throws IOException {
         try (Mixture m = Mixture.open(dir, null, SEQ, 1, false)) {
             assertEquals(List.of(""), m.names());
