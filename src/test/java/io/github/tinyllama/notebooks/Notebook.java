@@ -161,6 +161,12 @@ final class Notebook {
             return number;
         }
 
+        /** The count Jupyter showed when the notebook was saved, or 0 for a cell never run. */
+        int savedExecutionCount() {
+            JsonElement count = json.get("execution_count");
+            return count == null || count.isJsonNull() ? 0 : count.getAsInt();
+        }
+
         String source() {
             return text(json.get("source"));
         }

@@ -55,6 +55,12 @@ class NotebooksTest {
         assertEquals("java", notebook.kernelName(), notebook.name() + ": kernelspec name (IJava and JJava install as java)");
         List<Notebook.Cell> cells = notebook.codeCells();
         assertFalse(cells.isEmpty(), notebook.name() + " has no code cells");
+        if (!WRITE) {
+            for (Notebook.Cell cell : cells) {
+                assertEquals(cell.number(), cell.savedExecutionCount(), notebook.name() + " cell " + cell.number()
+                        + ": not saved from one run top to bottom; save it with -Dnotebooks.write=true");
+            }
+        }
         String ciParameters = WRITE ? "" : notebook.ciParameters();
         boolean injected = ciParameters.isEmpty();
         // Each notebook gets a fresh kernel JVM in Jupyter; here they share one, so what a notebook sets goes.
