@@ -25,6 +25,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    AdapterOption adapterOption;
+
     @Option(names = "--system", paramLabel = "TEXT", description = "System message that opens the conversation.")
     String system;
 
@@ -40,7 +43,7 @@ final class ChatCommand implements Callable<Integer> {
         GenerationConfig config = sampling.toBuilder().build();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         boolean interactive = System.console() != null;
-        try (TinyLlama llm = ModelLoading.load(modelOptions.model, modelOptions.dtype, false);
+        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false);
                 Chat chat = Chat.start(llm, chatTemplate(llm), system, config)) {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             while (true) {

@@ -1,17 +1,13 @@
 package io.github.tinyllama.cli;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.LitGptFormat;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
+import io.github.tinyllama.checkpoint.SideFiles;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.checkpoint.TorchWriter;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.util.AtomicFiles;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,11 +35,6 @@ final class ConvertCommand implements Callable<Integer> {
         hf,
         lit
     }
-
-
-    /** Copied beside the weights when the input directory has them. */
-    static final List<String> SIDE_FILES = List.of("generation_config.json", "tokenizer.json", "tokenizer.model",
-            "tokenizer_config.json", "special_tokens_map.json");
 
     @Option(names = "--from", required = true, paramLabel = "DIR", description = "Input model directory (or a .pth file).")
     Path from;
@@ -86,7 +77,7 @@ final class ConvertCommand implements Callable<Integer> {
                 LitGptFormat lit = LitGptFormat.of(LlamaConfig.fromFile(configFile));
                 TorchWriter.write(to.resolve(LitGptFormat.FILE_NAME), lit.litTensors(in, target));
             }
-            copySideFiles(inDir, configFile, target);
+            SideFiles.copy(configFile, inDir, to, target);
             System.err.printf("Wrote %s (%s, %d tensors from %s)%n", to, format, in.names().size(),
                     in.format().toString().toLowerCase());
         } catch (UncheckedIOException e) {
@@ -107,23 +98,5 @@ final class ConvertCommand implements Callable<Integer> {
                     + " (or --config FILE) for the attention shape");
         }
         return LitGptFormat.of(LlamaConfig.fromFile(configFile)).open(lit);
-    }
-
-    private void copySideFiles(Path inDir, Path configFile, DType target) throws IOException {
-        if (Files.isRegularFile(configFile)) {
-            Path out = to.resolve(LlamaConfig.FILE_NAME);
-            if (target == null) {
-                AtomicFiles.copy(configFile, out);
-            } else {
-                JsonObject json = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
-                json.addProperty("torch_dtype", target.torchName());
-                AtomicFiles.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
-            }
-        }
-        for (String name : SIDE_FILES) {
-            if (Files.isRegularFile(inDir.resolve(name))) {
-                AtomicFiles.copy(inDir.resolve(name), to.resolve(name));
-            }
-        }
     }
 }

@@ -30,6 +30,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    AdapterOption adapterOption;
+
     @Option(names = "--tasks", required = true, split = ",", paramLabel = "TASK[,TASK...]",
             description = "Tasks: hellaswag, openbookqa, winogrande, arc_easy, arc_challenge, boolq, piqa, mmlu.")
     List<String> tasks;
@@ -71,7 +74,7 @@ final class EvalCommand implements Callable<Integer> {
         // Data first: a missing or malformed file is reported before minutes of model loading.
         Evaluator.Plan plan = Evaluator.plan(chosen, dataDir, limit);
         Evaluator.Results results;
-        try (TinyLlama llm = ModelLoading.load(modelOptions.model, modelOptions.dtype, false)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false)) {
             results = runWithProgress(plan, llm);
         }
         PrintStream err = System.err;

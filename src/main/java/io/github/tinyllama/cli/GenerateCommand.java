@@ -23,6 +23,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    AdapterOption adapterOption;
+
     @ArgGroup(multiplicity = "1")
     Prompt prompt;
 
@@ -51,7 +54,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GenerationConfig config = sampling.toBuilder().leftTruncate(leftTruncate).build();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (TinyLlama llm = ModelLoading.load(modelOptions.model, modelOptions.dtype, json)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, json)) {
             long[] promptIds = prompt.ids != null ? prompt.ids.values()
                     : llm.tokenizer().encode(prompt.text != null ? prompt.text : prompt.positional);
             GenerationResult r = llm.generate(promptIds, config, json ? text -> {} : text -> {

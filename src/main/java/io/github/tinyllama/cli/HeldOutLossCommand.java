@@ -19,6 +19,9 @@ final class HeldOutLossCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    AdapterOption adapterOption;
+
     @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "Packed files from prepare-data.")
     Path dataDir;
 
@@ -33,7 +36,7 @@ final class HeldOutLossCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (TinyLlama llm = ModelLoading.load(modelOptions.model, modelOptions.dtype, true)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, true)) {
             double loss = HeldOutLoss.compute(llm.languageModel(), dataDir, prefix, seqLen, blocks);
             System.out.printf(Locale.ROOT, "{\"prefix\": \"%s\", \"blocks\": %d, \"seq_len\": %d, \"loss\": %.4f,"
                     + " \"perplexity\": %.2f}%n", prefix, blocks, seqLen, loss, Math.exp(loss));

@@ -11,7 +11,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         version = "tinyllama-djl 0.1.0",
         description = "TinyLlama on the Deep Java Library: generate, chat, score, evaluate, tokenize, convert,"
-                + " prepare data, pre-train and benchmark.",
+                + " prepare data, pre-train, fine-tune and benchmark.",
         subcommands = {
             GenerateCommand.class,
             ChatCommand.class,
@@ -20,8 +20,10 @@ import java.io.PrintWriter;
             ConvertTokenizerCommand.class,
             PrepareDataCommand.class,
             PretrainCommand.class,
+            FinetuneCommand.class,
             HeldOutLossCommand.class,
             ConvertCommand.class,
+            MergeAdapterCommand.class,
             RandomCheckpointCommand.class,
             BenchCommand.class,
             BenchTrainCommand.class,

@@ -16,9 +16,10 @@ final class ModelLoading {
 
     private ModelLoading() {}
 
-    static TinyLlama load(String model, Dtype dtype, boolean quiet) throws IOException {
-        Path modelDir = resolve(model, quiet);
-        TinyLlama.Builder builder = TinyLlama.builder(modelDir).dataType(dtype.dataType);
+    static TinyLlama load(ModelOptions options, AdapterOption adapter, boolean quiet) throws IOException {
+        Path modelDir = resolve(options.model, quiet);
+        TinyLlama.Builder builder = TinyLlama.builder(modelDir).dataType(options.dtype.dataType)
+                .adapter(adapter.adapter);
         if (quiet || System.console() == null) {
             return builder.load();
         }

@@ -2,7 +2,6 @@ package io.github.tinyllama.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.training.util.ProgressBar;
 
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.data.Mixture;
@@ -18,10 +17,10 @@ import io.github.tinyllama.train.TrainingSettings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -111,14 +110,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--save-every", paramLabel = "N", defaultValue = "0", description = "Checkpoint every N steps (0: at the end only).")
     int saveEvery;
 
-    @Option(names = "--resume", description = "Continue from the newest complete checkpoint under --out.")
-    boolean resume;
-
-    @Option(names = "--metrics", paramLabel = "FILE", description = "One JSON line per step.")
-    Path metrics;
-
-    @Option(names = "--plot", paramLabel = "FILE", description = "Loss curve as a PNG (needs --metrics).")
-    Path plot;
+    @Mixin
+    RunFileOptions files;
 
     /** Options a plan sets itself; giving one with --plan is a mistake worth stopping for. */
     private static final List<String> PLAN_OPTIONS = List.of("--mix", "--seq-len", "--micro-batch-size",
@@ -127,9 +120,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (plot != null && metrics == null) {
-            throw new IllegalArgumentException("--plot draws the --metrics file: give --metrics too");
-        }
+        files.check();
         return plan != null ? runPlan() : runSingle();
     }
 
@@ -146,10 +137,10 @@ final class PretrainCommand implements Callable<Integer> {
         Files.createDirectories(out);
         double peak = peakFlops();
         try (MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, spec, seqLen, seed, !noShuffle));
-                Pretrainer trainer = Pretrainer.prepare(config, init, resume, settings, data, out, sideFiles(),
+                Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
                         peak)) {
             header(config, trainer, maxSteps, settings.tokensPerStep() + " tokens per step", peak);
-            withProgressBar(maxSteps, trainer, bar -> PretrainRun.run(trainer, settings, out, metrics, plot,
+            TrainingProgress.run("Training", maxSteps, trainer.step(), bar -> PretrainRun.run(trainer, settings, out, files.metrics, files.plot,
                     m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s, MFU %.0f%%",
                             m.loss(), m.lr(), m.tokensPerSecond(), 100 * m.mfu()))));
         }
@@ -179,11 +170,11 @@ final class PretrainCommand implements Callable<Integer> {
         double peak = peakFlops();
         try (MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, stages.prefixes(), stages.mixtureSchedule(),
                 stages.seqLen(), stages.seed(), !noShuffle));
-                Pretrainer trainer = Pretrainer.prepare(config, init, resume, settings, data, out, sideFiles(),
+                Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
                         peak)) {
             PretrainPlan.Stage now = stages.stages().get(stages.stageIndexAt(trainer.step()));
             header(config, trainer, total, stages.stages().size() + " stages, now '" + now.name() + "'", peak);
-            withProgressBar(total, trainer, bar -> PretrainRun.run(trainer, stages, data, out, metrics, plot,
+            TrainingProgress.run("Training", total, trainer.step(), bar -> PretrainRun.run(trainer, stages, data, out, files.metrics, files.plot,
                     m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "%s, %s tokens, loss %.4f, lr %.2e, %.0f tok/s",
                             m.stage(), tokenCount(m.tokens()), m.loss(), m.lr(), m.tokensPerSecond()))));
         }
@@ -216,26 +207,6 @@ final class PretrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "tinyllama pretrain: %,d parameters, %s, step %d of %d, %s,"
                 + " matmul peak %.1f GFLOP/s%n", config.parameterCount(), Engine.getInstance().defaultDevice(),
                 trainer.step(), total, what, peak / 1e9);
-    }
-
-    /** The run, with a progress bar. */
-    private interface Run {
-        void with(ProgressBar bar) throws java.io.IOException;
-    }
-
-    private static void withProgressBar(int total, Pretrainer trainer, Run run) throws java.io.IOException {
-        ProgressBar bar = new ProgressBar("Training", total);
-        // DJL's bar shows item i (0-based) as (i + 1) / total done: steps done are shown as step - 1.
-        bar.update(trainer.step() - 1);
-        PrintStream stdout = System.out;
-        // DJL's progress bar draws on standard output; the run's results are files, so it goes to stderr.
-        System.setOut(System.err);
-        try {
-            run.with(bar);
-        } finally {
-            bar.end();
-            System.setOut(stdout);
-        }
     }
 
     /** 1234 → "1.23k", 1.8e12 → "1.80T". */

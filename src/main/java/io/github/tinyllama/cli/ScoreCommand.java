@@ -22,6 +22,9 @@ final class ScoreCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    AdapterOption adapterOption;
+
     @ArgGroup(multiplicity = "1")
     Input input;
 
@@ -39,7 +42,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (TinyLlama llm = ModelLoading.load(modelOptions.model, modelOptions.dtype, json)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, json)) {
             long[] ids = input.ids != null ? input.ids.values() : llm.tokenizer().encode(input.text);
             double[] logprobs = llm.score(ids);
             if (json) {

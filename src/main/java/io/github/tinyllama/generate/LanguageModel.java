@@ -14,6 +14,7 @@ import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.KvCache;
 import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LoraAdapters;
 import io.github.tinyllama.nn.WeightLoader;
 
 import java.io.IOException;
@@ -65,12 +66,35 @@ public final class LanguageModel implements AutoCloseable {
      */
     public static LanguageModel load(Path modelDir, DataType dataType, Device device, LongConsumer progress)
             throws IOException {
+        return load(modelDir, null, dataType, device, progress);
+    }
+
+    /**
+     * Loads a model directory with a PEFT LoRA adapter merged into its weights at load time, so
+     * decoding runs at the base model's speed.
+     *
+     * @param modelDir the Hugging Face model directory of the adapter's base model
+     * @param adapterDir a PEFT adapter directory ({@code adapter_config.json}, {@code adapter_model.safetensors}),
+     *     or {@code null} for the base model alone
+     * @param dataType {@link DataType#FLOAT32} or {@link DataType#FLOAT16} for the weight matrices (the merged
+     *     sum is formed in float32 and rounded once)
+     * @param device where to run; the engine's default device when {@code null}
+     * @param progress receives the number of base weight bytes read after each tensor
+     * @return the loaded model
+     * @throws IOException if a file is missing or malformed, or the adapter does not fit the model; the message
+     *     names the file and field or tensor
+     */
+    public static LanguageModel load(Path modelDir, Path adapterDir, DataType dataType, Device device,
+            LongConsumer progress) throws IOException {
         LlamaConfig config = LlamaConfig.load(modelDir);
         GenerationDefaults defaults = GenerationDefaults.load(modelDir);
         Model model = Model.newInstance("tinyllama", device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             LlamaModel block = new LlamaModel(config);
             WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, progress);
+            if (adapterDir != null) {
+                LoraAdapters.merge(block, adapterDir, model.getNDManager());
+            }
             model.setBlock(block);
             model.setDataType(dataType);
             return new LanguageModel(model, block, defaults, true, modelDir);

@@ -182,6 +182,7 @@ public final class TinyLlama implements AutoCloseable {
         private final Path modelDir;
         private DataType dataType = DataType.FLOAT32;
         private Device device;
+        private Path adapterDir;
         private LongConsumer progress = bytes -> {};
 
         private Builder(Path modelDir) {
@@ -191,6 +192,15 @@ public final class TinyLlama implements AutoCloseable {
         /** Holds the weight matrices as {@link DataType#FLOAT32} (default) or {@link DataType#FLOAT16}. */
         public Builder dataType(DataType value) {
             dataType = value;
+            return this;
+        }
+
+        /**
+         * Merges this PEFT LoRA adapter directory into the weights at load time (decoding then runs at
+         * the base model's speed); none when unset.
+         */
+        public Builder adapter(Path value) {
+            adapterDir = value;
             return this;
         }
 
@@ -214,7 +224,7 @@ public final class TinyLlama implements AutoCloseable {
         public TinyLlama load() throws IOException {
             LlamaTokenizer tokenizer = LlamaTokenizer.load(modelDir);
             try {
-                return new TinyLlama(LanguageModel.load(modelDir, dataType, device, progress), tokenizer);
+                return new TinyLlama(LanguageModel.load(modelDir, adapterDir, dataType, device, progress), tokenizer);
             } catch (IOException | RuntimeException e) {
                 tokenizer.close();
                 throw e;

@@ -3,7 +3,6 @@ package io.github.tinyllama.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -19,10 +18,6 @@ import io.github.tinyllama.config.LlamaConfig;
  */
 public final class Attention extends LlamaBlock {
 
-    private final Parameter qProj;
-    private final Parameter kProj;
-    private final Parameter vProj;
-    private final Parameter oProj;
     /** q, k and v stacked row-wise, when a loader stored them so; then one product serves all three. */
     private NDArray qkv;
     private final int heads;
@@ -36,10 +31,10 @@ public final class Attention extends LlamaBlock {
         headSize = config.headSize();
         scale = (float) (1.0 / Math.sqrt(headSize));
         int hidden = config.hiddenSize();
-        qProj = weight("q_proj.weight", Parameter.Type.WEIGHT, new Shape((long) heads * headSize, hidden));
-        kProj = weight("k_proj.weight", Parameter.Type.WEIGHT, new Shape((long) kvHeads * headSize, hidden));
-        vProj = weight("v_proj.weight", Parameter.Type.WEIGHT, new Shape((long) kvHeads * headSize, hidden));
-        oProj = weight("o_proj.weight", Parameter.Type.WEIGHT, new Shape(hidden, (long) heads * headSize));
+        projection(LoraTarget.Q, (long) heads * headSize, hidden);
+        projection(LoraTarget.K, (long) kvHeads * headSize, hidden);
+        projection(LoraTarget.V, (long) kvHeads * headSize, hidden);
+        projection(LoraTarget.O, hidden, (long) heads * headSize);
         fusable(stacked -> qkv = stacked, "q_proj.weight", "k_proj.weight", "v_proj.weight");
     }
 
@@ -79,29 +74,25 @@ public final class Attention extends LlamaBlock {
                 .reshape(batch, heads, length, headSize)
                 .transpose(0, 2, 1, 3)
                 .reshape(batch, length, (long) heads * headSize);
-        return Projection.apply(context, value(ps, oProj, x, training));
+        return project(ps, context, LoraTarget.O, training);
     }
 
     private NDList projectQkv(ParameterStore ps, NDArray x, boolean training) {
-        if (qkv != null && !training) {
+        if (qkv != null && !training && !adapted(LoraTarget.Q, LoraTarget.K, LoraTarget.V)) {
             long q = (long) heads * headSize;
             long kv = (long) kvHeads * headSize;
             return Projection.apply(x, qkv.toDevice(x.getDevice(), false)).split(new long[] {q, q + kv}, 2);
         }
         return new NDList(
-                Projection.apply(x, value(ps, qProj, x, training)),
-                Projection.apply(x, value(ps, kProj, x, training)),
-                Projection.apply(x, value(ps, vProj, x, training)));
+                project(ps, x, LoraTarget.Q, training),
+                project(ps, x, LoraTarget.K, training),
+                project(ps, x, LoraTarget.V, training));
     }
 
     /** {@code [B, T, n * d]} to {@code [B, n, T, d]}. */
     private NDArray heads(NDArray projected, int count) {
         Shape s = projected.getShape();
         return projected.reshape(s.get(0), s.get(1), count, headSize).transpose(0, 2, 1, 3);
-    }
-
-    private static NDArray value(ParameterStore ps, Parameter p, NDArray x, boolean training) {
-        return ps.getValue(p, x.getDevice(), training);
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A Llama-architecture causal language model ({@code LlamaForCausalLM}) as a DJL block.
@@ -27,6 +28,10 @@ import java.util.Map;
  * <p>Input: token ids {@code [B, T]} (int64). Output: logits {@code [B, T, vocab]} (float32).
  * Parameters carry Hugging Face's tensor names ({@link #parametersByName()}), the one table every
  * checkpoint reader and writer goes through.
+ *
+ * <p>LoRA adapters ({@link #addLora}) sit beside the base weights: they are DJL parameters of the
+ * block (so a DJL {@code Trainer} sees them) but not in {@link #parametersByName()}, which stays the
+ * base checkpoint's table; {@link #loraParametersByName()} names them.
  *
  * <p>For decoding, {@link #forward(ParameterStore, NDArray, KvCache, boolean, boolean)} takes a
  * {@link KvCache} owned by the caller, so the block itself holds no per-sequence state.
@@ -39,6 +44,7 @@ public final class LlamaModel extends LlamaBlock {
     private final RmsNorm norm;
     private final Parameter lmHead;
     private RotaryEmbedding rope;
+    private LoraSettings lora;
 
     /**
      * Creates an uninitialised model; load weights with {@link WeightLoader} or initialise it for training.
@@ -66,6 +72,63 @@ public final class LlamaModel extends LlamaBlock {
     /** Every parameter by its Hugging Face tensor name (for example {@code model.layers.0.mlp.up_proj.weight}). */
     public Map<String, Parameter> parametersByName() {
         return Collections.unmodifiableMap(parametersByHfName());
+    }
+
+    /**
+     * Attaches a LoRA adapter to every targeted projection of every layer: {@code A} drawn as PEFT
+     * draws it ({@code U(-1/√in, 1/√in)}, from the engine's generator, so {@code Engine.setRandomSeed}
+     * fixes it), {@code B} zero, both float32. The model's output is unchanged until {@code B} is
+     * trained. Base weights keep their gradient setting; see {@link #freezeBase()}.
+     *
+     * <p>With adapters attached the stacked q/k/v and gate/up matrices are not used for the
+     * adapted groups (their product would leave the adapter out); {@link #mergeLora()} makes them
+     * usable again.
+     *
+     * @param settings rank, alpha, dropout and targets
+     * @param manager owner of the adapter weights (usually the DJL model's manager)
+     * @throws IllegalStateException if adapters are already attached
+     */
+    public void addLora(LoraSettings settings, NDManager manager) {
+        if (lora != null) {
+            throw new IllegalStateException("this model already carries LoRA adapters (" + lora + ")");
+        }
+        attachAdapters(settings, manager);
+        lora = settings;
+    }
+
+    /** The settings of the attached adapters, if any. */
+    public Optional<LoraSettings> lora() {
+        return Optional.ofNullable(lora);
+    }
+
+    /**
+     * The adapter weights by PEFT's module names without PEFT's {@code base_model.model.} prefix, in
+     * model order: {@code model.layers.0.self_attn.q_proj.lora_A.weight} ({@code [r, in]}) and
+     * {@code ...lora_B.weight} ({@code [out, r]}); empty without adapters.
+     */
+    public Map<String, Parameter> loraParametersByName() {
+        return Collections.unmodifiableMap(adapterParametersByHfName());
+    }
+
+    /** Stops gradients to every base weight and lets them flow to every adapter weight, for LoRA training. */
+    public void freezeBase() {
+        parametersByName().values().forEach(p -> p.freeze(true));
+        loraParametersByName().values().forEach(p -> p.freeze(false));
+    }
+
+    /**
+     * Folds the adapters into the base weights, {@code W += (alpha / r) · B A} (summed in float32,
+     * rounded once to the weight's type), and removes them: the model then computes what it
+     * computed with the adapters, at the base model's speed.
+     *
+     * @throws IllegalStateException if no adapter is attached
+     */
+    public void mergeLora() {
+        if (lora == null) {
+            throw new IllegalStateException("this model carries no LoRA adapters to merge");
+        }
+        mergeAdapters();
+        lora = null;
     }
 
     /** The shape each named parameter must have. */

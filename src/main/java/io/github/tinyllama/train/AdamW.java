@@ -57,27 +57,46 @@ public final class AdamW {
      * @param lr this step's learning rate
      */
     public void update(Map<String, Parameter> parameters, double lr) {
+        beginStep();
+        for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
+            NDArray p = entry.getValue().getArray();
+            try (NDArray g = p.getGradient()) {
+                apply(entry.getKey(), p, g, lr);
+                g.subi(g);
+            }
+        }
+    }
+
+    /** Counts one more update; {@link #apply} then updates each parameter with this step's bias corrections. */
+    void beginStep() {
         step++;
+    }
+
+    /**
+     * Updates one parameter in place from its gradient, as step {@link #step()} of the run.
+     *
+     * @param name the parameter's name (keys its moments)
+     * @param weight the parameter
+     * @param g its gradient (left unchanged)
+     * @param lr this step's learning rate
+     */
+    void apply(String name, NDArray weight, NDArray g, double lr) {
         double bias1 = 1 - Math.pow(beta1, step);
         double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = (float) (lr / bias1);
-        for (Map.Entry<String, Parameter> entry : parameters.entrySet()) {
-            NDArray weight = entry.getValue().getArray();
-            try (NDScope scope = new NDScope(); NDArray g = weight.getGradient()) {
-                scope.suppressNotUsedWarning();
-                // The weight's data, detached from autograd: libtorch's gradient mode is per thread and on by
-                // default (DJL turns it off only on the thread that started the engine), and in that mode an
-                // in-place update of a leaf that requires gradients is refused.
-                NDArray p = weight.stopGradient();
-                NDArray m = moment(expAvg, entry.getKey(), p);
-                NDArray v = moment(expAvgSq, entry.getKey(), p);
-                p.muli((float) (1 - lr * weightDecay));
-                m.addi(g.sub(m).muli((float) (1 - beta1)));
-                v.muli((float) beta2).addi(g.mul((float) (1 - beta2)).muli(g));
-                NDArray denom = v.sqrt().divi((float) bias2Sqrt).addi((float) eps);
-                p.subi(m.div(denom).muli(stepSize));
-                g.subi(g);
-            }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            // The weight's data, detached from autograd: libtorch's gradient mode is per thread and on by
+            // default (DJL turns it off only on the thread that started the engine), and in that mode an
+            // in-place update of a leaf that requires gradients is refused.
+            NDArray p = weight.stopGradient();
+            NDArray m = moment(expAvg, name, p);
+            NDArray v = moment(expAvgSq, name, p);
+            p.muli((float) (1 - lr * weightDecay));
+            m.addi(g.sub(m).muli((float) (1 - beta1)));
+            v.muli((float) beta2).addi(g.mul((float) (1 - beta2)).muli(g));
+            NDArray denom = v.sqrt().divi((float) bias2Sqrt).addi((float) eps);
+            p.subi(m.div(denom).muli(stepSize));
         }
     }
 

@@ -170,14 +170,14 @@ public final class Pretrainer implements AutoCloseable {
         for (int micro = 0; micro < accumulation; micro++) {
             loss += accumulate(perToken);
         }
-        double norm = globalGradientNorm();
+        double norm = GradientClipping.globalNorm(parameters.values());
         if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
             throw new TrainingDivergedException("step " + (step + 1) + ": the " + (Double.isFinite(loss)
                     ? "gradient norm" : "loss") + " is " + (Double.isFinite(loss) ? norm : loss)
                     + "; training stopped before updating the weights");
         }
         if (settings.gradClip() > 0) {
-            clip(norm);
+            GradientClipping.clip(parameters.values(), norm, settings.gradClip());
         }
         optimizer.update(parameters, lr);
         tokens += stepTokens;
@@ -208,28 +208,6 @@ public final class Pretrainer implements AutoCloseable {
             NDArray loss = sum.mul(Scalars.of(sum, perToken));
             collector.backward(loss);
             return loss.getFloat();
-        }
-    }
-
-    /** The 2-norm of all gradients together, as {@code torch.nn.utils.clip_grad_norm_} computes it. */
-    private double globalGradientNorm() {
-        double sumOfSquares = 0;
-        for (Parameter p : parameters.values()) {
-            try (NDArray g = p.getArray().getGradient(); NDArray norm = g.norm()) {
-                double n = norm.getFloat();
-                sumOfSquares += n * n;
-            }
-        }
-        return (float) Math.sqrt(sumOfSquares);
-    }
-
-    /** Scales every gradient by {@code min(1, clip / (norm + 1e-6))}, as PyTorch does. */
-    private void clip(double norm) {
-        float coefficient = Math.min(1f, (float) settings.gradClip() / ((float) norm + 1e-6f));
-        for (Parameter p : parameters.values()) {
-            try (NDArray g = p.getArray().getGradient()) {
-                g.muli(coefficient);
-            }
         }
     }
 

@@ -66,14 +66,25 @@ final class RunCheckpoints {
     /** The saved state of a run. */
     record State(int step, long tokens, String dataPosition) {}
 
+    /** Writes the trained weights of a checkpoint into its directory. */
+    @FunctionalInterface
+    interface WeightsWriter {
+        void write(Path dir) throws IOException;
+    }
+
     /** Writes a checkpoint of the current weights and optimizer state; returns its directory. */
     Path save(Map<String, Parameter> parameters, AdamW optimizer, State state) throws IOException {
+        return save(dir -> writeModel(dir, parameters), optimizer, state);
+    }
+
+    /** Writes a checkpoint whose weights {@code weights} writes (an adapter, say); returns its directory. */
+    Path save(WeightsWriter weights, AdamW optimizer, State state) throws IOException {
         Path target = outDir.resolve(String.format("%s%08d", PREFIX, state.step()));
         Path tmp = outDir.resolve("." + target.getFileName() + ".tmp");
         deleteRecursively(tmp);
         Files.createDirectories(tmp);
         try {
-            writeModel(tmp, parameters);
+            weights.write(tmp);
             List<TensorSource> moments = new ArrayList<>();
             optimizer.firstMoments().forEach((name, m) -> moments.add(source(name + ".exp_avg", m)));
             optimizer.secondMoments().forEach((name, v) -> moments.add(source(name + ".exp_avg_sq", v)));
@@ -98,6 +109,11 @@ final class RunCheckpoints {
         parameters.forEach((name, p) -> tensors.add(source(name, p.getArray())));
         SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
         AtomicFiles.writeString(dir.resolve(LlamaConfig.FILE_NAME), config.toJson(DType.F32.torchName()));
+        writeSideFiles(dir);
+    }
+
+    /** Copies the side files (tokenizer files) into {@code dir}. */
+    void writeSideFiles(Path dir) throws IOException {
         for (Path file : sideFiles) {
             AtomicFiles.copy(file, dir.resolve(file.getFileName()));
         }

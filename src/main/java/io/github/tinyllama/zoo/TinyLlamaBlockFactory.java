@@ -8,6 +8,7 @@ import ai.djl.nn.BlockFactory;
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LoraAdapters;
 import io.github.tinyllama.nn.WeightLoader;
 
 import java.io.IOException;
@@ -20,9 +21,14 @@ import java.util.Map;
  * checkpoint files, straight into the model's memory. DJL itself then has no parameter file to
  * read, so the artifact carries the option {@code hasParameter=false}.
  *
- * <p>Argument {@code dtype}: {@code float32} (default) or {@code float16} for the weight matrices.
+ * <p>Arguments: {@code dtype}, {@code float32} (default) or {@code float16} for the weight matrices;
+ * {@code adapter}, a PEFT LoRA adapter directory (a {@code Path} or a path string) merged into the
+ * weights at load time, so decoding runs at the base model's speed.
  */
 public final class TinyLlamaBlockFactory implements BlockFactory {
+
+    /** The argument naming a PEFT LoRA adapter directory to merge. */
+    public static final String ADAPTER = "adapter";
 
     private static final long serialVersionUID = 1L;
 
@@ -32,6 +38,10 @@ public final class TinyLlamaBlockFactory implements BlockFactory {
         LlamaModel block = new LlamaModel(config);
         try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
             WeightLoader.load(block, checkpoint, model.getNDManager(), dataType(arguments), true, bytes -> {});
+        }
+        Object adapter = arguments.get(ADAPTER);
+        if (adapter != null) {
+            LoraAdapters.merge(block, Path.of(adapter.toString()), model.getNDManager());
         }
         return block;
     }

@@ -4,16 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.ParameterStore;
 
 import com.google.gson.JsonObject;
 
-import io.github.tinyllama.checkpoint.Checkpoint;
-import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.testing.Fixtures;
 import io.github.tinyllama.testing.Goldens;
 
@@ -59,8 +53,8 @@ class LlamaModelNumericsTest {
         JsonObject golden = Goldens.of(fixture);
         long[] ids = Goldens.longs(golden, "ids");
         double[] expectedNll = Goldens.doubles(golden, "nll");
-        try (Loaded m = Loaded.of(fixture, stacked)) {
-            float[][] logits = m.logits(ids);
+        try (LoadedModel m = LoadedModel.of(fixture, dir, stacked, DataType.FLOAT32)) {
+            float[][] logits = rows(m.logits(ids, false), ids.length);
             double worst = 0;
             for (int i = 0; i + 1 < ids.length; i++) {
                 double lp = logSoftmax(logits[i])[(int) ids[i + 1]];
@@ -74,8 +68,9 @@ class LlamaModelNumericsTest {
     @MethodSource("cases")
     void lastLogitsMatchReference(Fixtures fixture, boolean stacked) throws IOException {
         JsonObject golden = Goldens.of(fixture);
-        try (Loaded m = Loaded.of(fixture, stacked)) {
-            float[][] logits = m.logits(Goldens.longs(golden, "prompt"));
+        try (LoadedModel m = LoadedModel.of(fixture, dir, stacked, DataType.FLOAT32)) {
+            long[] prompt = Goldens.longs(golden, "prompt");
+            float[][] logits = rows(m.logits(prompt, false), prompt.length);
             double[] expected = Goldens.doubles(golden, "logits_last");
             float[] actual = logits[logits.length - 1];
             for (int v = 0; v < expected.length; v++) {
@@ -90,7 +85,7 @@ class LlamaModelNumericsTest {
         JsonObject golden = Goldens.of(fixture);
         long[] prompt = Goldens.longs(golden, "prompt");
         long[] expected = Goldens.longs(golden, "greedy");
-        try (Loaded m = Loaded.of(fixture, stacked);
+        try (LoadedModel m = LoadedModel.of(fixture, dir, stacked, DataType.FLOAT32);
                 KvCache cache = new KvCache(fixture.config, 1, 64, m.model.getNDManager().getDevice())) {
             List<Long> sequence = new ArrayList<>();
             for (long id : prompt) {
@@ -100,7 +95,8 @@ class LlamaModelNumericsTest {
             long[] produced = new long[expected.length];
             for (int step = 0; step < expected.length; step++) {
                 float[] cached = m.cachedLastLogits(input, cache);
-                float[][] full = m.logits(sequence.stream().mapToLong(Long::longValue).toArray());
+                long[] all = sequence.stream().mapToLong(Long::longValue).toArray();
+                float[][] full = rows(m.logits(all, false), all.length);
                 assertArrayEquals(full[full.length - 1], cached, (float) CACHE_TOLERANCE, fixture + " step " + step);
                 produced[step] = argMax(cached);
                 sequence.add(produced[step]);
@@ -115,56 +111,12 @@ class LlamaModelNumericsTest {
     @MethodSource("cases")
     void chunkedPrefillEqualsSinglePass(Fixtures fixture, boolean stacked) throws IOException {
         long[] ids = Arrays.copyOf(Goldens.longs(Goldens.of(fixture), "ids"), 12);
-        try (Loaded m = Loaded.of(fixture, stacked);
+        try (LoadedModel m = LoadedModel.of(fixture, dir, stacked, DataType.FLOAT32);
                 KvCache cache = new KvCache(fixture.config, 1, 12, m.model.getNDManager().getDevice())) {
             m.cachedLastLogits(Arrays.copyOfRange(ids, 0, 5), cache);
             float[] chunked = m.cachedLastLogits(Arrays.copyOfRange(ids, 5, 12), cache);
-            float[][] full = m.logits(ids);
+            float[][] full = rows(m.logits(ids, false), ids.length);
             assertArrayEquals(full[11], chunked, (float) CACHE_TOLERANCE);
-        }
-    }
-
-    /** A fixture loaded into a DJL model with float32 weights. */
-    private static final class Loaded implements AutoCloseable {
-        final Model model;
-        final LlamaModel block;
-
-        private Loaded(Model model, LlamaModel block) {
-            this.model = model;
-            this.block = block;
-        }
-
-        static Loaded of(Fixtures fixture, boolean stacked) throws IOException {
-            Path path = fixture.write(dir);
-            assertEquals(fixture.config, LlamaConfig.load(path), "the fixture's config.json is the one tested");
-            Model model = Model.newInstance("test");
-            LlamaModel block = new LlamaModel(fixture.config);
-            try (Checkpoint checkpoint = Checkpoint.open(path)) {
-                WeightLoader.load(block, checkpoint, model.getNDManager(), DataType.FLOAT32, stacked, bytes -> {});
-            }
-            model.setBlock(block);
-            return new Loaded(model, block);
-        }
-
-        float[][] logits(long[] ids) {
-            try (NDManager m = model.getNDManager().newSubManager()) {
-                NDArray out = block.forward(new ParameterStore(m, false), m.create(ids).reshape(1, ids.length),
-                        null, false, false);
-                return rows(out.toFloatArray(), ids.length);
-            }
-        }
-
-        float[] cachedLastLogits(long[] ids, KvCache cache) {
-            try (NDManager m = model.getNDManager().newSubManager()) {
-                NDArray out = block.forward(new ParameterStore(m, false), m.create(ids).reshape(1, ids.length),
-                        cache, true, false);
-                return out.toFloatArray();
-            }
-        }
-
-        @Override
-        public void close() {
-            model.close();
         }
     }
 

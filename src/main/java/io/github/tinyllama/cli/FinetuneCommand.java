@@ -1,0 +1,146 @@
+package io.github.tinyllama.cli;
+
+import io.github.tinyllama.nn.LoraSettings;
+import io.github.tinyllama.nn.LoraTarget;
+import io.github.tinyllama.tokenizer.ChatTemplate;
+import io.github.tinyllama.train.FinetuneRun;
+import io.github.tinyllama.train.FinetuneSettings;
+import io.github.tinyllama.train.Finetuner;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code tinyllama finetune}: supervised fine-tuning on chat data, full or LoRA. */
+@Command(name = "finetune", mixinStandardHelpOptions = true,
+        description = "Fine-tune a model on conversations (JSON Lines: messages, prompt/response or text); the loss"
+                + " counts the assistant's replies and their end-of-turn token.")
+final class FinetuneCommand implements Callable<Integer> {
+
+    @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = "tinyllama-nano",
+            description = "Hugging Face model directory, or a released checkpoint's name. Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training examples (JSON Lines).")
+    Path data;
+
+    @Option(names = "--eval-data", paramLabel = "FILE", description = "Held-out examples: mean loss on replies before and after.")
+    Path evalData;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "The result (adapter or model), checkpoints, and the tokenizer.")
+    Path out;
+
+    @Option(names = "--template", paramLabel = "NAME",
+            description = "Chat format: zephyr, chatml, guanaco or none. Default: the model's own (none if it declares none).")
+    String template;
+
+    @Option(names = "--lora", description = "Train LoRA adapters (base frozen) instead of every weight.")
+    boolean lora;
+
+    @Option(names = "--lora-rank", paramLabel = "R", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
+    int loraRank;
+
+    @Option(names = "--lora-alpha", paramLabel = "A", defaultValue = "16", description = "Default: ${DEFAULT-VALUE}.")
+    float loraAlpha;
+
+    @Option(names = "--lora-dropout", paramLabel = "P", defaultValue = "0.05", description = "Default: ${DEFAULT-VALUE}.")
+    float loraDropout;
+
+    @Option(names = "--lora-targets", paramLabel = "LIST", defaultValue = "q,v",
+            description = "Projections to adapt, from q,k,v,o,gate,up,down. Default: ${DEFAULT-VALUE}.")
+    String loraTargets;
+
+    @Option(names = "--merge", description = "With --lora, also write the merged model to OUT/merged.")
+    boolean merge;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}.")
+    int epochs;
+
+    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate. Default: 2e-4 with --lora, else 2e-5.")
+    Double lr;
+
+    @Option(names = "--constant-lr", description = "Keep the learning rate after the warm-up (default: cosine to 0).")
+    boolean constantLr;
+
+    @Option(names = "--warmup-ratio", paramLabel = "X", defaultValue = "0.05", description = "Default: ${DEFAULT-VALUE}.")
+    double warmupRatio;
+
+    @Option(names = "--micro-batch-size", paramLabel = "B", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
+    int microBatch;
+
+    @Option(names = "--global-batch-size", paramLabel = "G", defaultValue = "16", description = "Default: ${DEFAULT-VALUE}.")
+    int globalBatch;
+
+    @Option(names = "--max-seq-len", paramLabel = "N", defaultValue = "1024",
+            description = "Longer examples are cut (and counted). Default: ${DEFAULT-VALUE}.")
+    int maxSeqLen;
+
+    @Option(names = "--weight-decay", paramLabel = "X", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
+    double weightDecay;
+
+    @Option(names = "--grad-clip", paramLabel = "X", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
+    double gradClip;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--save-every", paramLabel = "N", defaultValue = "0", description = "Checkpoint every N steps (0: at the end).")
+    int saveEvery;
+
+    @Option(names = "--add-tokens", paramLabel = "TOK,...", split = ",",
+            description = "Add these tokens to the vocabulary (full fine-tuning); new embedding rows start at the mean.")
+    List<String> addTokens = List.of();
+
+    @Option(names = "--train-on-prompt", description = "Count every token in the loss, not only the replies.")
+    boolean trainOnPrompt;
+
+    @Mixin
+    RunFileOptions files;
+
+    @Override
+    public Integer call() throws Exception {
+        files.check();
+        if (merge && !lora) {
+            throw new IllegalArgumentException("--merge folds LoRA adapters into the model: give --lora too");
+        }
+        double rate = lr != null ? lr : lora ? 2e-4 : 2e-5;
+        FinetuneSettings settings = new FinetuneSettings(epochs, rate, constantLr, warmupRatio, microBatch, globalBatch,
+                maxSeqLen, weightDecay, 0.9, 0.999, gradClip, seed, saveEvery, trainOnPrompt);
+        Path modelDir = ModelLoading.resolve(model, false);
+        Finetuner.Builder builder = Finetuner.builder(modelDir, data).evalData(evalData).settings(settings)
+                .addTokens(addTokens).outDir(out).resume(files.resume).baseModelName(model);
+        if (template != null) {
+            builder.template(ChatTemplate.named(template));
+        }
+        if (lora) {
+            builder.lora(new LoraSettings(loraRank, loraAlpha, loraDropout, LoraTarget.parseAll(loraTargets)));
+        }
+        try (Finetuner finetuner = builder.build()) {
+            System.err.printf(Locale.ROOT, "tinyllama finetune: %s, %s, %,d trainable parameters; %d examples (%,d trained"
+                    + " tokens, %d cut to %d tokens); step %d of %d%n", modelDir.getFileName(),
+                    lora ? "LoRA" : "full", finetuner.trainableParameters().values().stream()
+                            .mapToLong(p -> p.getArray().size()).sum(),
+                    finetuner.trainData().size(), finetuner.trainData().trainedTokens(),
+                    finetuner.trainData().truncated(), maxSeqLen, finetuner.completedSteps(), finetuner.totalSteps());
+            if (evalData != null) {
+                System.err.printf(Locale.ROOT, "held-out loss on replies: %.4f%n", finetuner.evaluate());
+            }
+            TrainingProgress.run("Fine-tuning", finetuner.totalSteps(), finetuner.completedSteps(), bar ->
+                    FinetuneRun.run(finetuner, out, merge, files.metrics, files.plot, m -> bar.update(m.step() - 1,
+                            String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s", m.loss(), m.lr(),
+                                    m.tokensPerSecond()))));
+            if (evalData != null) {
+                System.out.printf(Locale.ROOT, "held-out loss on replies: %.4f%n", finetuner.evaluate());
+            }
+        }
+        System.out.println("Fine-tuned " + (lora ? "adapter" : "model") + " written to " + out
+                + (merge ? " (merged model in " + out.resolve(FinetuneRun.MERGED_DIR) + ")" : ""));
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+package io.github.tinyllama.cli;
+
+import io.github.tinyllama.nn.LoraMerge;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code tinyllama merge-adapter}: base model + PEFT LoRA adapter to a plain Hugging Face checkpoint. */
+@Command(name = "merge-adapter", mixinStandardHelpOptions = true,
+        description = {"Fold a PEFT LoRA adapter into its base model and write a plain Hugging Face model directory",
+            "(model.safetensors, config.json, generation and tokenizer files) that loads without PEFT."})
+final class MergeAdapterCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|NAME",
+            description = "The adapter's base model: a Hugging Face model directory or a released checkpoint's name.")
+    String model;
+
+    @Option(names = "--adapter", required = true, paramLabel = "DIR",
+            description = "PEFT adapter directory (adapter_config.json, adapter_model.safetensors).")
+    Path adapter;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
+    Path out;
+
+    @Option(names = "--dtype", paramLabel = "TYPE",
+            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: each tensor's type in the base model.")
+    StoredType dtype;
+
+    @Override
+    public Integer call() throws Exception {
+        Path base = ModelLoading.resolve(model, true);
+        LoraMerge.writeMerged(base, adapter, out, dtype == null ? null : dtype.dtype);
+        System.err.printf("Wrote %s (%s with %s merged)%n", out, base.getFileName(), adapter.getFileName());
+        return 0;
+    }
+}

@@ -1,0 +1,135 @@
+package io.github.tinyllama.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+
+import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.data.SftExample;
+import io.github.tinyllama.nn.LoraSettings;
+import io.github.tinyllama.nn.LoraTarget;
+import io.github.tinyllama.testing.ChatData;
+import io.github.tinyllama.tokenizer.ChatTemplate;
+import io.github.tinyllama.tokenizer.LlamaTokenizer;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+/** The fine-tuner's mechanics on the nano model and eight conversations: loss, resume, added tokens. */
+class FinetunerTest {
+
+    private static final Path NANO = Path.of("model-zoo", "nano");
+
+    @TempDir
+    Path dir;
+
+    private Path data() throws IOException {
+        return ChatData.first(8, dir);
+    }
+
+    /** Four steps: 2 epochs of 8 examples in global batches of 4, micro-batches of 2 (padded to the longer). */
+    private static FinetuneSettings settings() {
+        return new FinetuneSettings(2, 1e-3, false, 0.25, 2, 4, 128, 0.01, 0.9, 0.999, 1.0, 7, 0, false);
+    }
+
+    private Finetuner.Builder builder(Path out, boolean lora) throws IOException {
+        Finetuner.Builder builder = Finetuner.builder(NANO, data()).evalData(data()).template(ChatTemplate.ZEPHYR)
+                .settings(settings()).outDir(out);
+        return lora ? builder.lora(new LoraSettings(4, 8, 0, EnumSet.of(LoraTarget.Q, LoraTarget.V, LoraTarget.DOWN)))
+                : builder;
+    }
+
+    @Test
+    void evaluationIsTheMeanNegativeLogProbabilityOfTheTrainedTokens() throws IOException {
+        try (Finetuner finetuner = builder(dir.resolve("out"), false).build()) {
+            // Independent of batching and padding: the model's own scoring path, one example at a time.
+            double sum = 0;
+            long count = 0;
+            for (SftExample example : finetuner.trainData().examples()) {
+                double[] logprobs = finetuner.chatModel().score(example.ids());
+                for (int i = 1; i < logprobs.length; i++) {
+                    if (example.trained()[i]) {
+                        sum -= logprobs[i];
+                        count++;
+                    }
+                }
+            }
+            // float32 logits over a vocabulary of 4,096 summed in different orders: 1e-4 relative.
+            double expected = sum / count;
+            assertEquals(expected, finetuner.evaluate(), 1e-4 * expected);
+        }
+    }
+
+    @ParameterizedTest(name = "lora={0}")
+    @ValueSource(booleans = {false, true})
+    void resumingFromACheckpointGivesTheSameStepsAsAnUninterruptedRun(boolean lora) throws IOException {
+        List<StepMetrics> straight = new ArrayList<>();
+        try (Finetuner finetuner = builder(dir.resolve("straight"), lora).build()) {
+            assertEquals(4, finetuner.totalSteps());
+            while (finetuner.completedSteps() < finetuner.totalSteps()) {
+                straight.add(finetuner.step());
+            }
+        }
+        Path out = dir.resolve("resumed");
+        List<StepMetrics> resumed = new ArrayList<>();
+        try (Finetuner finetuner = builder(out, lora).build()) {
+            resumed.add(finetuner.step());
+            resumed.add(finetuner.step());
+            resumed.add(finetuner.step());
+            finetuner.saveCheckpoint();
+        }
+        // A later checkpoint that a kill interrupted mid-write is ignored: only complete ones count.
+        Files.createDirectories(out.resolve(".step-00000004.tmp"));
+        try (Finetuner finetuner = builder(out, lora).resume(true).build()) {
+            assertEquals(3, finetuner.completedSteps());
+            resumed.add(finetuner.step());
+        }
+        for (int i = 0; i < straight.size(); i++) {
+            StepMetrics a = straight.get(i);
+            StepMetrics b = resumed.get(i);
+            assertEquals(a.loss(), b.loss(), 0, "loss of step " + a.step());
+            assertEquals(a.gradNorm(), b.gradNorm(), 0, "gradient norm of step " + a.step());
+            assertEquals(a.lr(), b.lr(), 0, "learning rate of step " + a.step());
+        }
+        assertTrue(straight.get(3).loss() < straight.get(0).loss(), "the loss falls: " + straight);
+    }
+
+    @Test
+    void addedTokensGetTheMeanEmbeddingAndTheOutputsTheNewVocabularySize() throws IOException {
+        Path out = dir.resolve("out");
+        int oldVocab = LlamaConfig.load(NANO).vocabSize();
+        try (Finetuner finetuner = builder(out, false).addTokens(List.of("<|im_start|>", "<|im_end|>", "</s>"))
+                .build()) {
+            LlamaTokenizer tokenizer = finetuner.tokenizer();
+            // </s> exists already; the two new ones take the next ids and encode whole.
+            assertEquals(oldVocab + 2, tokenizer.vocabSize());
+            assertArrayEquals(new long[] {oldVocab, oldVocab + 1}, tokenizer.encode("<|im_start|><|im_end|>", false));
+            assertEquals("<|im_end|>", tokenizer.decode(new long[] {oldVocab + 1}));
+            NDArray embedding = finetuner.block().parametersByName().get("model.embed_tokens.weight").getArray();
+            assertEquals(oldVocab + 2, embedding.getShape().get(0));
+            NDArray mean = embedding.get(new NDIndex("0:{}", oldVocab)).mean(new int[] {0});
+            for (int id = oldVocab; id < oldVocab + 2; id++) {
+                // Mean of 4,096 float32 rows: the sums differ in order only.
+                assertTrue(embedding.get(id).allClose(mean, 1e-6, 1e-7, false), "row " + id);
+            }
+            finetuner.step();
+            finetuner.save(out);
+        }
+        assertEquals(oldVocab + 2, LlamaConfig.load(out).vocabSize());
+        try (LlamaTokenizer saved = LlamaTokenizer.load(out)) {
+            assertEquals(oldVocab + 2, saved.vocabSize());
+        }
+    }
+}
