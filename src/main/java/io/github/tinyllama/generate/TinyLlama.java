@@ -1,8 +1,10 @@
 package io.github.tinyllama.generate;
 
 import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 
+import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
 import io.github.tinyllama.tokenizer.StreamingDecoder;
@@ -52,6 +54,23 @@ public final class TinyLlama implements AutoCloseable {
      */
     public static TinyLlama of(LanguageModel model, LlamaTokenizer tokenizer) {
         return new TinyLlama(model, tokenizer);
+    }
+
+    /**
+     * The text-level API over a DJL model that already holds a loaded {@link io.github.tinyllama.nn.LlamaModel}
+     * block, such as a {@code ZooModel} from {@code Criteria}, so one set of weights serves a predictor,
+     * streaming and chat. The tokenizer and generation defaults come from the model's directory.
+     * Closing the result closes its tokenizer and leaves the model open.
+     *
+     * @param model the loaded model
+     * @return the text-level model
+     * @throws IOException if the tokenizer or generation defaults cannot be read; the message names the file
+     * @throws IllegalArgumentException if the model's block is not a {@code LlamaModel}
+     */
+    public static TinyLlama of(Model model) throws IOException {
+        Path dir = model.getModelPath();
+        LanguageModel languageModel = LanguageModel.of(model, GenerationDefaults.load(dir));
+        return new TinyLlama(languageModel, LlamaTokenizer.load(dir));
     }
 
     /** The model's architecture. */

@@ -76,16 +76,20 @@ public final class AdamW {
      * Updates one parameter in place from its gradient, as step {@link #step()} of the run.
      *
      * @param name the parameter's name (keys its moments)
-     * @param p the parameter
+     * @param weight the parameter
      * @param g its gradient (left unchanged)
      * @param lr this step's learning rate
      */
-    void apply(String name, NDArray p, NDArray g, double lr) {
+    void apply(String name, NDArray weight, NDArray g, double lr) {
         double bias1 = 1 - Math.pow(beta1, step);
         double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = (float) (lr / bias1);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
+            // The weight's data, detached from autograd: libtorch's gradient mode is per thread and on by
+            // default (DJL turns it off only on the thread that started the engine), and in that mode an
+            // in-place update of a leaf that requires gradients is refused.
+            NDArray p = weight.stopGradient();
             NDArray m = moment(expAvg, name, p);
             NDArray v = moment(expAvgSq, name, p);
             p.muli((float) (1 - lr * weightDecay));

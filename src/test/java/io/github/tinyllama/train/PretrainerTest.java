@@ -76,6 +76,28 @@ class PretrainerTest {
     }
 
     /**
+     * libtorch's gradient mode is per thread and on by default; DJL turns it off only on the thread
+     * that started the engine. A notebook kernel runs each cell on a thread of its own, so training
+     * must work on a thread that did not start the engine (and give the same numbers there).
+     */
+    @Test
+    void stepsRunOnAThreadThatDidNotStartTheEngine() throws Exception {
+        ai.djl.engine.Engine.getInstance();
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            StepMetrics first = other.submit(() -> {
+                try (Pretrainer trainer = Pretrainer.prepare(CONFIG, init(), false, settings(1, 0), blocks(),
+                        dir.resolve("out-thread"), List.of(), 0)) {
+                    return trainer.trainStep();
+                }
+            }).get();
+            assertEquals(reference.getAsJsonArray("losses").get(0).getAsDouble(), first.loss(), 1e-5);
+        } finally {
+            other.shutdown();
+        }
+    }
+
+    /**
      * Float32 rounding only: the two implementations sum the loss and the squared gradients in a
      * different order, so losses agree to about 1e-6 relative; weights, after three Adam steps of
      * size ~1e-2 each, agree to 1e-5 absolute (a wrong formula, e.g. ε inside the bias correction or

@@ -1,6 +1,7 @@
 package io.github.tinyllama.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.DataType;
@@ -9,6 +10,7 @@ import ai.djl.repository.zoo.ZooModel;
 
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.GenerationResult;
+import io.github.tinyllama.generate.TextStream;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.testing.TinyModels;
 
@@ -29,9 +31,8 @@ class LocalCriteriaTest {
         TinyModels.withTokenizer(dir, 9);
     }
 
-    @Test
-    void stringToStringEqualsTheJavaApi() throws Exception {
-        Criteria<String, String> criteria = Criteria.builder()
+    private static Criteria<String, String> localCriteria() {
+        return Criteria.builder()
                 .setTypes(String.class, String.class)
                 .optModelPath(dir)
                 .optEngine("PyTorch")
@@ -40,13 +41,42 @@ class LocalCriteriaTest {
                 .optOption("hasParameter", "false")
                 .optArgument("maxNewTokens", 6)
                 .build();
-        String expected;
+    }
+
+    /** Six greedy tokens after "Hello" from the Java API. */
+    private static String greedyHello() throws java.io.IOException {
         try (TinyLlama llm = TinyLlama.load(dir)) {
-            expected = llm.generate("Hello", GenerationConfig.greedy(6)).text();
+            return llm.generate("Hello", GenerationConfig.greedy(6)).text();
         }
+    }
+
+    @Test
+    void stringToStringEqualsTheJavaApi() throws Exception {
+        Criteria<String, String> criteria = localCriteria();
+        String expected = greedyHello();
         try (ZooModel<String, String> model = criteria.loadModel();
                 Predictor<String, String> predictor = model.newPredictor()) {
             assertEquals(expected, predictor.predict("Hello"));
+        }
+    }
+
+    /** Streaming and chat need the text-level API; it reuses the zoo model's weights and leaves the model open. */
+    @Test
+    void theTextApiWrapsALoadedZooModel() throws Exception {
+        Criteria<String, String> criteria = localCriteria();
+        String expected = greedyHello();
+        try (ZooModel<String, String> model = criteria.loadModel()) {
+            try (TinyLlama llm = TinyLlama.of(model)) {
+                assertSame(model.getBlock(), llm.languageModel().block());
+                StringBuilder streamed = new StringBuilder();
+                try (TextStream stream = llm.stream("Hello", GenerationConfig.greedy(6))) {
+                    stream.forEachRemaining(streamed::append);
+                }
+                assertEquals(expected, streamed.toString());
+            }
+            try (Predictor<String, String> predictor = model.newPredictor()) {
+                assertEquals(expected, predictor.predict("Hello"), "the model stays usable after the view is closed");
+            }
         }
     }
 
