@@ -49,7 +49,8 @@ public final class LossPlot {
         g.drawLine(left, bottom, right, bottom);
         g.drawLine(left, top, left, bottom);
         g.drawString("step", (left + right) / 2, HEIGHT - 20);
-        g.drawString("loss", 10, (top + bottom) / 2);
+        // Above the tick labels rather than beside them: the column at the left is theirs.
+        g.drawString("loss", 10, top - 12);
         if (!metrics.isEmpty()) {
             double minLoss = metrics.stream().mapToDouble(StepMetrics::loss).min().orElse(0);
             double maxLoss = metrics.stream().mapToDouble(StepMetrics::loss).max().orElse(1);
