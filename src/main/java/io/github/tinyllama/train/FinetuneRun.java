@@ -31,28 +31,9 @@ public final class FinetuneRun {
      */
     public static void run(Finetuner finetuner, Path outDir, boolean merge, Path metricsFile,
             Path plotFile, Consumer<StepMetrics> onStep) throws IOException {
-        Path lastGood = null;
-        int total = finetuner.totalSteps();
-        int saveEvery = finetuner.settings().saveEvery();
-        try (MetricsLog log = metricsFile == null ? null : MetricsLog.open(metricsFile, finetuner.completedSteps())) {
-            while (finetuner.completedSteps() < total) {
-                StepMetrics metrics;
-                try {
-                    metrics = finetuner.step();
-                } catch (TrainingDivergedException e) {
-                    throw new TrainingDivergedException(e.getMessage() + "; the last good checkpoint is "
-                            + (lastGood != null ? lastGood : "the one the run started from (none written by this run)"));
-                }
-                if (log != null) {
-                    log.write(metrics);
-                }
-                int step = finetuner.completedSteps();
-                if (step == total || (saveEvery > 0 && step % saveEvery == 0)) {
-                    lastGood = finetuner.saveCheckpoint();
-                }
-                onStep.accept(metrics);
-            }
-        }
+        StepLoop.run(finetuner::completedSteps, finetuner.totalSteps(),
+                StepLoop.every(finetuner.settings().saveEvery()), finetuner::step, finetuner::saveCheckpoint,
+                metricsFile, onStep);
         finetuner.save(outDir);
         if (merge) {
             finetuner.saveMerged(outDir, outDir.resolve(MERGED_DIR));

@@ -199,14 +199,7 @@ public final class Finetuner implements AutoCloseable {
             loss += accumulate(micro, weight);
             positions += micro.stream().mapToLong(SftExample::length).sum();
         }
-        double norm = GradientClipping.globalNorm(trainable.values());
-        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-            throw new TrainingDivergedException("step " + (step + 1) + ": the " + (Double.isFinite(loss)
-                    ? "gradient norm is " + norm : "loss is " + loss) + "; training stopped before updating the weights");
-        }
-        if (settings.gradClip() > 0) {
-            GradientClipping.clip(trainable.values(), norm, settings.gradClip());
-        }
+        double norm = GradientClipping.clipOrStop(trainable.values(), loss, step + 1, settings.gradClip());
         double lr = schedule.at(step);
         optimizer.beginStep(lr);
         trainer.step();

@@ -71,33 +71,11 @@ public final class PretrainRun {
         }, outDir, metricsFile, plotFile, onStep);
     }
 
-    /** One optimizer step. */
-    private interface Step {
-        StepMetrics run() throws IOException;
-    }
-
-    private static void loop(Pretrainer trainer, int maxSteps, IntPredicate alsoSaveAfter, int saveEvery, Step step,
-            Path outDir, Path metricsFile, Path plotFile, Consumer<StepMetrics> onStep) throws IOException {
-        Path lastGood = null;
-        try (MetricsLog log = metricsFile == null ? null : MetricsLog.open(metricsFile, trainer.step())) {
-            while (trainer.step() < maxSteps) {
-                StepMetrics metrics;
-                try {
-                    metrics = step.run();
-                } catch (TrainingDivergedException e) {
-                    throw new TrainingDivergedException(e.getMessage() + "; the last good checkpoint is "
-                            + (lastGood != null ? lastGood : "the one the run started from (none written by this run)"));
-                }
-                if (log != null) {
-                    log.write(metrics);
-                }
-                int done = trainer.step();
-                if (done == maxSteps || alsoSaveAfter.test(done) || (saveEvery > 0 && done % saveEvery == 0)) {
-                    lastGood = trainer.saveCheckpoint();
-                }
-                onStep.accept(metrics);
-            }
-        }
+    private static void loop(Pretrainer trainer, int maxSteps, IntPredicate alsoSaveAfter, int saveEvery,
+            StepLoop.Step step, Path outDir, Path metricsFile, Path plotFile, Consumer<StepMetrics> onStep)
+            throws IOException {
+        StepLoop.run(trainer::step, maxSteps, alsoSaveAfter.or(StepLoop.every(saveEvery)), step,
+                trainer::saveCheckpoint, metricsFile, onStep);
         trainer.exportModel(outDir);
         if (plotFile != null && metricsFile != null) {
             LossPlot.write(plotFile, MetricsLog.read(metricsFile), "training loss");

@@ -170,15 +170,7 @@ public final class Pretrainer implements AutoCloseable {
         for (int micro = 0; micro < accumulation; micro++) {
             loss += accumulate(perToken);
         }
-        double norm = GradientClipping.globalNorm(parameters.values());
-        if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-            throw new TrainingDivergedException("step " + (step + 1) + ": the " + (Double.isFinite(loss)
-                    ? "gradient norm" : "loss") + " is " + (Double.isFinite(loss) ? norm : loss)
-                    + "; training stopped before updating the weights");
-        }
-        if (settings.gradClip() > 0) {
-            GradientClipping.clip(parameters.values(), norm, settings.gradClip());
-        }
+        double norm = GradientClipping.clipOrStop(parameters.values(), loss, step + 1, settings.gradClip());
         optimizer.update(parameters, lr);
         tokens += stepTokens;
         double seconds = (System.nanoTime() - started) / 1e9;
