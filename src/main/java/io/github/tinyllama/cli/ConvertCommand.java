@@ -9,7 +9,11 @@ import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.checkpoint.TorchWriter;
 import io.github.tinyllama.config.LlamaConfig;
 
+import io.github.tinyllama.util.OutputDirectory;
+import io.github.tinyllama.util.RunManifest;
+
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -54,6 +58,9 @@ final class ConvertCommand implements Callable<Integer> {
             description = "config.json giving the shape (default: the one in the input directory).")
     Path config;
 
+    @Mixin
+    OverwriteOption output;
+
     @Override
     public Integer call() throws IOException {
         Path inDir = Files.isRegularFile(from) ? from.toAbsolutePath().getParent() : from;
@@ -65,25 +72,34 @@ final class ConvertCommand implements Callable<Integer> {
         }
         Path configFile = config != null ? config : inDir.resolve(LlamaConfig.FILE_NAME);
         DType target = dtype == null ? null : dtype.dtype;
-        Files.createDirectories(to);
-        try (Checkpoint in = openInput(configFile)) {
-            if (format == Format.hf) {
-                List<TensorSource> sources = new ArrayList<>();
-                for (String name : in.names()) {
-                    sources.add(in.source(name, name, target != null ? target : in.info(name).dtype()));
-                }
-                SafetensorsWriter.write(to.resolve(Checkpoint.SINGLE_FILE), Map.of("format", "pt"), sources);
-            } else {
-                LitGptFormat lit = LitGptFormat.of(LlamaConfig.fromFile(configFile));
-                TorchWriter.write(to.resolve(LitGptFormat.FILE_NAME), lit.litTensors(in, target));
-            }
-            SideFiles.copy(configFile, inDir, to, target);
+        RunManifest manifest = RunManifest.of("convert").identity("from", from.toAbsolutePath().normalize())
+                .identity("input", Files.isRegularFile(from) ? Files.size(from) + " bytes"
+                        : RunManifest.treeFingerprint(from, p -> true)).identity("format", format)
+                .identity("dtype", dtype).identity("config", config == null ? null : config.toAbsolutePath().normalize());
+        try (OutputDirectory staged = OutputDirectory.create(to, manifest, output.overwrite);
+                Checkpoint in = openInput(configFile)) {
+            write(in, staged.dir(), configFile, inDir, target);
+            staged.commit();
             System.err.printf("Wrote %s (%s, %d tensors from %s)%n", to, format, in.names().size(),
                     in.format().toString().toLowerCase());
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         return 0;
+    }
+
+    private void write(Checkpoint in, Path to, Path configFile, Path inDir, DType target) throws IOException {
+        if (format == Format.hf) {
+            List<TensorSource> sources = new ArrayList<>();
+            for (String name : in.names()) {
+                sources.add(in.source(name, name, target != null ? target : in.info(name).dtype()));
+            }
+            SafetensorsWriter.write(to.resolve(Checkpoint.SINGLE_FILE), Map.of("format", "pt"), sources);
+        } else {
+            LitGptFormat lit = LitGptFormat.of(LlamaConfig.fromFile(configFile));
+            TorchWriter.write(to.resolve(LitGptFormat.FILE_NAME), lit.litTensors(in, target));
+        }
+        SideFiles.copy(configFile, inDir, to, target);
     }
 
     private Checkpoint openInput(Path configFile) throws IOException {

@@ -1,16 +1,22 @@
 package io.github.tinyllama.cli;
 
+import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
 import io.github.tinyllama.tokenizer.ChatTemplate;
 import io.github.tinyllama.train.FinetuneRun;
 import io.github.tinyllama.train.FinetuneSettings;
 import io.github.tinyllama.train.Finetuner;
+import io.github.tinyllama.util.RunDirectory;
+import io.github.tinyllama.util.RunManifest;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -71,27 +77,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--warmup-ratio", paramLabel = "X", defaultValue = "0.05", description = "Default: ${DEFAULT-VALUE}.")
     double warmupRatio;
 
-    @Option(names = "--micro-batch-size", paramLabel = "B", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
-    int microBatch;
-
-    @Option(names = "--global-batch-size", paramLabel = "G", defaultValue = "16", description = "Default: ${DEFAULT-VALUE}.")
-    int globalBatch;
-
     @Option(names = "--max-seq-len", paramLabel = "N", defaultValue = "1024",
             description = "Longer examples are cut (and counted). Default: ${DEFAULT-VALUE}.")
     int maxSeqLen;
-
-    @Option(names = "--weight-decay", paramLabel = "X", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}.")
-    double weightDecay;
-
-    @Option(names = "--grad-clip", paramLabel = "X", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
-    double gradClip;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
-    long seed;
-
-    @Option(names = "--save-every", paramLabel = "N", defaultValue = "0", description = "Checkpoint every N steps (0: at the end).")
-    int saveEvery;
 
     @Option(names = "--add-tokens", paramLabel = "TOK,...", split = ",",
             description = "Add these tokens to the vocabulary (full fine-tuning); new embedding rows start at the mean.")
@@ -101,7 +89,13 @@ final class FinetuneCommand implements Callable<Integer> {
     boolean trainOnPrompt;
 
     @Mixin
+    TrainingOptions training = new TrainingOptions(4, 16, 0, 42);
+
+    @Mixin
     RunFileOptions files;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -110,9 +104,42 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--merge folds LoRA adapters into the model: give --lora too");
         }
         double rate = lr != null ? lr : lora ? 2e-4 : 2e-5;
-        FinetuneSettings settings = new FinetuneSettings(epochs, rate, constantLr, warmupRatio, microBatch, globalBatch,
-                maxSeqLen, weightDecay, 0.9, 0.999, gradClip, seed, saveEvery, trainOnPrompt);
         Path modelDir = ModelLoading.resolve(model, false);
+        int context = LlamaConfig.load(modelDir).maxPositions();
+        // The default cut fits any model; a length the user asked for that the model cannot take is an error.
+        int cut = spec.commandLine().getParseResult().hasMatchedOption("--max-seq-len") ? maxSeqLen
+                : Math.min(maxSeqLen, context);
+        FinetuneSettings settings = new FinetuneSettings(epochs, rate, constantLr, warmupRatio, training.microBatch,
+                training.globalBatch, cut, training.weightDecay, 0.9, 0.999, training.gradClip, training.seed,
+                training.saveEvery, trainOnPrompt);
+        try (RunDirectory run = RunDirectory.open(out, manifest(modelDir, settings), files.start())) {
+            if (!run.settingChanges().isEmpty()) {
+                System.err.println("tinyllama finetune: resuming with changed settings: " + run.settingChanges());
+            }
+            train(modelDir, settings);
+        }
+        System.out.println("Fine-tuned " + (lora ? "adapter" : "model") + " written to " + out
+                + (merge ? " (merged model in " + out.resolve(FinetuneRun.MERGED_DIR) + ")" : ""));
+        return 0;
+    }
+
+    /** What makes a fine-tuning run this run: the model, the data, and what decides each step's examples and weights. */
+    private RunManifest manifest(Path modelDir, FinetuneSettings settings) throws IOException {
+        return RunManifest.of("finetune").identity("model", modelDir.toAbsolutePath().normalize())
+                .identity("data", data.toAbsolutePath().normalize() + ", sha256 " + RunManifest.fileFingerprint(data))
+                .identity("template", template).identity("train_on_prompt", trainOnPrompt)
+                .identity("lora", lora ? loraRank + "/" + loraAlpha + "/" + loraDropout + "/" + loraTargets : "full")
+                .identity("add_tokens", String.join(",", addTokens)).identity("max_seq_len", settings.maxSeqLen())
+                .identity("global_batch_size", settings.globalBatch()).identity("seed", settings.seed())
+                .setting("epochs", epochs).setting("lr", settings.lr()).setting("constant_lr", constantLr)
+                .setting("warmup_ratio", warmupRatio).setting("micro_batch_size", settings.microBatch())
+                .setting("weight_decay", settings.weightDecay()).setting("grad_clip", settings.gradClip())
+                .setting("save_every", settings.saveEvery()).setting("merge", merge)
+                .setting("eval_data", evalData == null ? null : evalData.toAbsolutePath().normalize());
+    }
+
+    private void train(Path modelDir, FinetuneSettings settings) throws Exception {
+        int maxSeqLen = settings.maxSeqLen();
         Finetuner.Builder builder = Finetuner.builder(modelDir, data).evalData(evalData).settings(settings)
                 .addTokens(addTokens).outDir(out).resume(files.resume).baseModelName(model);
         if (template != null) {
@@ -139,8 +166,5 @@ final class FinetuneCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "held-out loss on replies: %.4f%n", finetuner.evaluate());
             }
         }
-        System.out.println("Fine-tuned " + (lora ? "adapter" : "model") + " written to " + out
-                + (merge ? " (merged model in " + out.resolve(FinetuneRun.MERGED_DIR) + ")" : ""));
-        return 0;
     }
 }

@@ -2,9 +2,15 @@ package io.github.tinyllama.cli;
 
 import io.github.tinyllama.nn.LoraMerge;
 
+import io.github.tinyllama.util.OutputDirectory;
+import io.github.tinyllama.util.RunManifest;
+
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -29,10 +35,26 @@ final class MergeAdapterCommand implements Callable<Integer> {
             description = "Stored type: ${COMPLETION-CANDIDATES}. Default: each tensor's type in the base model.")
     StoredType dtype;
 
+    @Mixin
+    OverwriteOption output;
+
     @Override
     public Integer call() throws Exception {
         Path base = ModelLoading.resolve(model, true);
-        LoraMerge.writeMerged(base, adapter, out, dtype == null ? null : dtype.dtype);
+        for (Path input : new Path[] {base, adapter}) {
+            if (Files.exists(out) && Files.exists(input) && Files.isSameFile(input, out)) {
+                throw new IOException(out + ": the merged model must go to another directory than its "
+                        + (input == base ? "base" : "adapter"));
+            }
+        }
+        RunManifest manifest = RunManifest.of("merge-adapter").identity("model", base.toAbsolutePath().normalize())
+                .identity("adapter", adapter.toAbsolutePath().normalize() + ", "
+                        + RunManifest.treeFingerprint(adapter, p -> true))
+                .identity("dtype", dtype);
+        try (OutputDirectory staged = OutputDirectory.create(out, manifest, output.overwrite)) {
+            LoraMerge.writeMerged(base, adapter, staged.dir(), dtype == null ? null : dtype.dtype);
+            staged.commit();
+        }
         System.err.printf("Wrote %s (%s with %s merged)%n", out, base.getFileName(), adapter.getFileName());
         return 0;
     }

@@ -2,15 +2,20 @@ package io.github.tinyllama.cli;
 
 import ai.djl.training.util.ProgressBar;
 
+import io.github.tinyllama.data.DocumentReader;
 import io.github.tinyllama.data.FieldFilter;
 import io.github.tinyllama.data.PackedFormat;
 import io.github.tinyllama.data.PrepareData;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
+import io.github.tinyllama.util.RunManifest;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +73,9 @@ final class PrepareDataCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar and no warnings; the summary line is still printed.")
     boolean quiet;
 
+    @Mixin
+    OverwriteOption output;
+
     @Override
     public Integer call() throws Exception {
         List<FieldFilter> parsed = new ArrayList<>();
@@ -79,9 +87,10 @@ final class PrepareDataCommand implements Callable<Integer> {
         }
         PrintStream err = System.err;
         long[] warned = {0};
-        try (LlamaTokenizer tok = LlamaTokenizer.load(tokenizer)) {
+        try (LlamaTokenizer tok = LlamaTokenizer.load(tokenizer);
+                PrefixOutput staged = PrefixOutput.create(out, prefix, manifest(tok), output.overwrite)) {
             ProgressBar bar = quiet || System.console() == null ? null : new ProgressBar("Tokenising", 1);
-            PrepareData job = PrepareData.builder(tok, out, prefix)
+            PrepareData job = PrepareData.builder(tok, staged.dir(), prefix)
                     .textField(textField).filters(parsed).eos(eos).bos(bos).workers(workers)
                     .chunkTokens(chunkTokens).strict(strict)
                     .onMalformed(e -> {
@@ -101,6 +110,7 @@ final class PrepareDataCommand implements Callable<Integer> {
                     })
                     .build();
             PrepareData.Summary s = job.run(inputs);
+            staged.commit();
             if (bar != null) {
                 drawOnStderr(bar::end);
             }
@@ -114,6 +124,21 @@ final class PrepareDataCommand implements Callable<Integer> {
                     s.filtered(), s.inputs(), s.seconds(), s.tokensPerSecond()));
         }
         return 0;
+    }
+
+    /** What makes the chunks this corpus's: the tokenizer, the inputs (names and sizes) and how they are read. */
+    private RunManifest manifest(LlamaTokenizer tok) throws IOException {
+        StringBuilder files = new StringBuilder();
+        for (Path input : DocumentReader.expand(inputs)) {
+            files.append(input.toAbsolutePath().normalize()).append('\0').append(Files.size(input)).append('\n');
+        }
+        return RunManifest.of("prepare-data").identity("prefix", prefix)
+                .identity("tokenizer", tokenizer.toAbsolutePath().normalize() + ", vocabulary " + tok.vocabSize())
+                .identity("inputs", DocumentReader.expand(inputs).size() + " files, sha256 "
+                        + RunManifest.textFingerprint(files.toString()))
+                .identity("text_field", textField).identity("filters", String.join(" ", filters))
+                .identity("eos", eos).identity("bos", bos).identity("chunk_tokens", chunkTokens)
+                .setting("strict", strict).setting("workers", workers);
     }
 
     /** DJL's progress bar draws on standard output; move it to standard error. */

@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.data.Mixture;
 import io.github.tinyllama.data.MixtureSpec;
+import io.github.tinyllama.data.PackedFormat;
 import io.github.tinyllama.train.Flops;
 import io.github.tinyllama.train.LearningRateSchedule;
 import io.github.tinyllama.train.MixtureBlocks;
@@ -13,6 +14,8 @@ import io.github.tinyllama.train.PretrainPlan;
 import io.github.tinyllama.train.PretrainRun;
 import io.github.tinyllama.train.Pretrainer;
 import io.github.tinyllama.train.TrainingSettings;
+import io.github.tinyllama.util.RunDirectory;
+import io.github.tinyllama.util.RunManifest;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -21,6 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,12 +75,6 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--seq-len", paramLabel = "N", defaultValue = "2048", description = "Default: ${DEFAULT-VALUE}.")
     int seqLen;
 
-    @Option(names = "--micro-batch-size", paramLabel = "B", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
-    int microBatch;
-
-    @Option(names = "--global-batch-size", paramLabel = "G", defaultValue = "512", description = "Default: ${DEFAULT-VALUE}.")
-    int globalBatch;
-
     @Option(names = "--max-steps", paramLabel = "S", description = "Optimizer steps (required without --plan).")
     Integer maxSteps;
 
@@ -89,26 +87,17 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--warmup-steps", paramLabel = "W", defaultValue = "2000", description = "Default: ${DEFAULT-VALUE}.")
     int warmupSteps;
 
-    @Option(names = "--weight-decay", paramLabel = "X", defaultValue = "0.1", description = "Default: ${DEFAULT-VALUE}.")
-    double weightDecay;
-
     @Option(names = "--beta1", paramLabel = "X", defaultValue = "0.9", description = "Default: ${DEFAULT-VALUE}.")
     double beta1;
 
     @Option(names = "--beta2", paramLabel = "X", defaultValue = "0.95", description = "Default: ${DEFAULT-VALUE}.")
     double beta2;
 
-    @Option(names = "--grad-clip", paramLabel = "X", defaultValue = "1.0", description = "Default: ${DEFAULT-VALUE}.")
-    double gradClip;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "3407", description = "Default: ${DEFAULT-VALUE}.")
-    long seed;
-
     @Option(names = "--no-shuffle", description = "Read blocks in file-name order, block by block.")
     boolean noShuffle;
 
-    @Option(names = "--save-every", paramLabel = "N", defaultValue = "0", description = "Checkpoint every N steps (0: at the end only).")
-    int saveEvery;
+    @Mixin
+    TrainingOptions training = new TrainingOptions(8, 512, 0.1, 3407);
 
     @Mixin
     RunFileOptions files;
@@ -130,16 +119,22 @@ final class PretrainCommand implements Callable<Integer> {
         }
         Path init = start.init == null ? null : ModelLoading.resolve(start.init, false);
         LlamaConfig config = model(init, "give --config FILE (from scratch) or --init DIR|NAME");
-        TrainingSettings settings = new TrainingSettings(seqLen, microBatch, globalBatch, maxSteps,
-                new LearningRateSchedule(lr, minLr, warmupSteps, maxSteps), weightDecay, beta1, beta2, 1e-8, gradClip,
-                seed, saveEvery);
+        TrainingSettings settings = new TrainingSettings(seqLen, training.microBatch, training.globalBatch, maxSteps,
+                new LearningRateSchedule(lr, minLr, warmupSteps, maxSteps), training.weightDecay, beta1, beta2, 1e-8,
+                training.gradClip, training.seed, training.saveEvery);
+        checkContext("--seq-len " + seqLen, seqLen, config);
         MixtureSpec spec = mix == null ? null : MixtureSpec.parse(mix);
-        Files.createDirectories(out);
-        double peak = peakFlops();
-        try (MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, spec, seqLen, seed, !noShuffle));
+        RunManifest manifest = manifest(init).identity("mix", mix).identity("seq_len", seqLen)
+                .identity("seed", training.seed).identity("shuffle", !noShuffle).setting("max_steps", maxSteps)
+                .setting("micro_batch_size", training.microBatch).setting("global_batch_size", training.globalBatch)
+                .setting("lr", lr).setting("min_lr", minLr).setting("warmup_steps", warmupSteps)
+                .setting("weight_decay", training.weightDecay).setting("beta1", beta1).setting("beta2", beta2)
+                .setting("grad_clip", training.gradClip).setting("save_every", training.saveEvery);
+        try (RunDirectory run = openRun(manifest);
+                MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, spec, seqLen, training.seed, !noShuffle));
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
-                        peak)) {
-            header(config, trainer, maxSteps, settings.tokensPerStep() + " tokens per step", peak);
+                        peakFlops())) {
+            header(config, trainer, maxSteps, settings.tokensPerStep() + " tokens per step");
             TrainingProgress.run("Training", maxSteps, trainer.step(), bar -> PretrainRun.run(trainer, settings, out, files.metrics, files.plot,
                     m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s, MFU %.0f%%",
                             m.loss(), m.lr(), m.tokensPerSecond(), 100 * m.mfu()))));
@@ -166,14 +161,17 @@ final class PretrainCommand implements Callable<Integer> {
                 + " (or an \"init\" in its first stage) to continue pre-training released weights");
         TrainingSettings settings = stages.settings();
         int total = stages.totalSteps();
-        Files.createDirectories(out);
-        double peak = peakFlops();
-        try (MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, stages.prefixes(), stages.mixtureSchedule(),
+        checkContext("the plan's seq_len " + stages.seqLen(), stages.seqLen(), config);
+        RunManifest manifest = manifest(init).identity("plan_seq_len", stages.seqLen())
+                .identity("seed", stages.seed()).identity("shuffle", !noShuffle)
+                .setting("plan", RunManifest.fileFingerprint(plan)).setting("steps", total);
+        try (RunDirectory run = openRun(manifest);
+                MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, stages.prefixes(), stages.mixtureSchedule(),
                 stages.seqLen(), stages.seed(), !noShuffle));
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
-                        peak)) {
+                        peakFlops())) {
             PretrainPlan.Stage now = stages.stages().get(stages.stageIndexAt(trainer.step()));
-            header(config, trainer, total, stages.stages().size() + " stages, now '" + now.name() + "'", peak);
+            header(config, trainer, total, stages.stages().size() + " stages, now '" + now.name() + "'");
             TrainingProgress.run("Training", total, trainer.step(), bar -> PretrainRun.run(trainer, stages, data, out, files.metrics, files.plot,
                     m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "%s, %s tokens, loss %.4f, lr %.2e, %.0f tok/s",
                             m.stage(), tokenCount(m.tokens()), m.loss(), m.lr(), m.tokensPerSecond()))));
@@ -182,13 +180,39 @@ final class PretrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The run's identity common to single runs and plans: the model it starts from and the data. */
+    private RunManifest manifest(Path init) throws IOException {
+        return RunManifest.of("pretrain")
+                .identity("model", init != null ? init.toAbsolutePath().normalize()
+                        : "config sha256 " + RunManifest.fileFingerprint(start.config))
+                .identity("data", dataDir.toAbsolutePath().normalize() + ", " + RunManifest.treeFingerprint(dataDir,
+                        p -> p.getFileName().toString().endsWith(PackedFormat.SUFFIX)))
+                .setting("tokenizer", tokenizer == null ? null : tokenizer.toAbsolutePath().normalize());
+    }
+
+    private RunDirectory openRun(RunManifest manifest) throws IOException {
+        RunDirectory run = RunDirectory.open(out, manifest, files.start());
+        if (!run.settingChanges().isEmpty()) {
+            System.err.println("tinyllama pretrain: resuming with changed settings: " + run.settingChanges());
+        }
+        return run;
+    }
+
+    /** Training blocks longer than the model's context would fail at the first step, or worse, at a later one. */
+    static void checkContext(String what, int length, LlamaConfig config) {
+        if (length > config.maxPositions()) {
+            throw new IllegalArgumentException(what + " is longer than the model's context (max_position_embeddings "
+                    + config.maxPositions() + ")");
+        }
+    }
+
     /** A plan's "init" is a directory next to the plan file when one is there, else a released checkpoint's name. */
     private String planRelative(String init) {
         Path local = plan.toAbsolutePath().getParent().resolve(init);
         return start.init == null && Files.isDirectory(local) ? local.toString() : init;
     }
 
-    private LlamaConfig model(Path init, String missing) throws java.io.IOException {
+    private LlamaConfig model(Path init, String missing) throws IOException {
         if (start.config != null) {
             return LlamaConfig.fromFile(start.config);
         }
@@ -203,10 +227,10 @@ final class PretrainCommand implements Callable<Integer> {
         return Flops.measurePeak(device, device.isGpu() ? 4096 : 1024);
     }
 
-    private static void header(LlamaConfig config, Pretrainer trainer, int total, String what, double peak) {
+    private static void header(LlamaConfig config, Pretrainer trainer, int total, String what) {
         System.err.printf(Locale.ROOT, "tinyllama pretrain: %,d parameters, %s, step %d of %d, %s,"
                 + " matmul peak %.1f GFLOP/s%n", config.parameterCount(), Engine.getInstance().defaultDevice(),
-                trainer.step(), total, what, peak / 1e9);
+                trainer.step(), total, what, trainer.peakFlops() / 1e9);
     }
 
     /** 1234 → "1.23k", 1.8e12 → "1.80T". */
@@ -221,7 +245,7 @@ final class PretrainCommand implements Callable<Integer> {
         return unit == 0 ? Long.toString(tokens) : String.format(Locale.ROOT, "%.2f%s", value, units[unit]);
     }
 
-    private List<Path> sideFiles() throws java.io.IOException {
+    private List<Path> sideFiles() throws IOException {
         List<Path> files = new ArrayList<>();
         if (tokenizer != null) {
             for (String name : new String[] {"tokenizer.json", "tokenizer_config.json", "tokenizer.model"}) {
@@ -230,7 +254,7 @@ final class PretrainCommand implements Callable<Integer> {
                 }
             }
             if (files.isEmpty()) {
-                throw new java.io.IOException(tokenizer + ": no tokenizer.json, tokenizer_config.json or tokenizer.model");
+                throw new IOException(tokenizer + ": no tokenizer.json, tokenizer_config.json or tokenizer.model");
             }
         }
         return files;

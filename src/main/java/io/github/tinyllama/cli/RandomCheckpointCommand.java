@@ -4,8 +4,11 @@ import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.RandomCheckpoint;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.OutputDirectory;
+import io.github.tinyllama.util.RunManifest;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -50,22 +53,32 @@ final class RandomCheckpointCommand implements Callable<Integer> {
             description = "Put this tokenizer.json, or SentencePiece tokenizer.model (converted), beside the weights.")
     Path tokenizer;
 
+    @Mixin
+    OverwriteOption output;
+
     @Override
     public Integer call() throws Exception {
         LlamaConfig shape = config != null ? LlamaConfig.fromFile(config) : preset.config();
-        RandomCheckpoint.write(outDir, shape, dtype.dtype, seed);
-        if (tokenizer != null) {
-            addTokenizer();
+        RunManifest manifest = RunManifest.of("random-checkpoint").identity("config",
+                        "sha256 " + RunManifest.textFingerprint(shape.toJson(dtype.dtype.torchName())))
+                .identity("seed", seed).identity("tokenizer", tokenizer == null ? null
+                        : tokenizer.toAbsolutePath().normalize() + ", sha256 " + RunManifest.fileFingerprint(tokenizer));
+        try (OutputDirectory out = OutputDirectory.create(outDir, manifest, output.overwrite)) {
+            RandomCheckpoint.write(out.dir(), shape, dtype.dtype, seed);
+            if (tokenizer != null) {
+                addTokenizer(out.dir());
+            }
+            out.commit();
         }
         System.err.printf("Wrote %s: %,d parameters, %s%n", outDir, shape.parameterCount(), dtype);
         return 0;
     }
 
-    private void addTokenizer() throws IOException {
+    private void addTokenizer(Path dir) throws IOException {
         if (tokenizer.getFileName().toString().endsWith(".json")) {
-            AtomicFiles.copy(tokenizer, outDir.resolve("tokenizer.json"));
+            AtomicFiles.copy(tokenizer, dir.resolve("tokenizer.json"));
         } else {
-            SentencePieceConverter.convert(tokenizer, outDir);
+            SentencePieceConverter.convert(tokenizer, dir);
         }
     }
 

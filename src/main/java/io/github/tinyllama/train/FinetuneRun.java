@@ -1,5 +1,7 @@
 package io.github.tinyllama.train;
 
+import io.github.tinyllama.util.OutputDirectory;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -36,7 +38,7 @@ public final class FinetuneRun {
                 metricsFile, onStep);
         finetuner.save(outDir);
         if (merge) {
-            finetuner.saveMerged(outDir, outDir.resolve(MERGED_DIR));
+            OutputDirectory.writeWhole(outDir.resolve(MERGED_DIR), dir -> finetuner.saveMerged(outDir, dir));
         }
         if (plotFile != null && metricsFile != null) {
             LossPlot.write(plotFile, MetricsLog.read(metricsFile), "fine-tuning loss");

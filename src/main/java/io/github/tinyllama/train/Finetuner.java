@@ -189,6 +189,9 @@ public final class Finetuner implements AutoCloseable {
             throw new IllegalStateException("the run is complete: " + totalSteps() + " steps");
         }
         long started = System.nanoTime();
+        // LoRA's dropout draws from the engine's generator: seeded from (seed, step) at every step, the masks
+        // of step s are the same in a resumed run as in an uninterrupted one, whatever ran in between.
+        Engine.getInstance().setRandomSeed(stepSeed(settings.seed(), step));
         List<SftExample> batch = stepExamples(step);
         long counted = batch.stream().mapToLong(SftExample::trainedTokens).sum();
         float weight = counted == 0 ? 0 : 1f / counted;
@@ -206,6 +209,14 @@ public final class Finetuner implements AutoCloseable {
         tokens += positions;
         double seconds = (System.nanoTime() - started) / 1e9;
         return new StepMetrics(completedSteps(), loss, lr, norm, tokens, positions / seconds, 0);
+    }
+
+    /** A seed for the random draws of optimizer step {@code step}: SplitMix64 of the run's seed and the step. */
+    static int stepSeed(long seed, int step) {
+        long z = seed + (step + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return (int) (z ^ (z >>> 31));
     }
 
     /** The examples of optimizer step {@code step}, sorted by length so micro-batches pad little. */
@@ -428,6 +439,11 @@ public final class Finetuner implements AutoCloseable {
             if (outDir == null) {
                 throw new IllegalStateException("the output directory is required: Builder.outDir");
             }
+            int context = LlamaConfig.load(modelDir).maxPositions();
+            if (settings.maxSeqLen() > context) {
+                throw new IllegalArgumentException("max-seq-len " + settings.maxSeqLen() + " is longer than the"
+                        + " model's context (max_position_embeddings " + context + " in " + modelDir + ")");
+            }
             Files.createDirectories(outDir);
             Engine.getInstance().setRandomSeed((int) settings.seed());
             RunCheckpoints probe = new RunCheckpoints(outDir, null, List.of());
@@ -463,6 +479,7 @@ public final class Finetuner implements AutoCloseable {
                         : modelDir.toString(), block, tokenizer, GenerationDefaults.load(modelDir), settings, trainData,
                         evalSet, checkpoints);
                 if (latest.isPresent()) {
+                    RunCheckpoints.checkFits(latest.get(), RunCheckpoints.state(latest.get()), finetuner.totalSteps());
                     finetuner.restore(latest.get());
                 }
                 return finetuner;

@@ -100,6 +100,7 @@ public final class Pretrainer implements AutoCloseable {
             Pretrainer trainer = new Pretrainer(model, block, settings, data, checkpoints, peakFlops);
             if (latest.isPresent()) {
                 RunCheckpoints.State state = RunCheckpoints.state(latest.get());
+                RunCheckpoints.checkFits(latest.get(), state, settings.maxSteps());
                 RunCheckpoints.restoreOptimizer(latest.get(), trainer.optimizer, trainer.parameters.keySet(),
                         state.step(), model.getNDManager());
                 trainer.tokens = state.tokens();
@@ -128,6 +129,11 @@ public final class Pretrainer implements AutoCloseable {
     /** Optimizer steps done so far. */
     public int step() {
         return optimizer.step();
+    }
+
+    /** The machine's FLOP/s the MFU is measured against (0: none). */
+    public double peakFlops() {
+        return peakFlops;
     }
 
     /** The block being trained. */

@@ -18,6 +18,7 @@ import io.github.tinyllama.checkpoint.TensorInfo;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.Directories;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -138,6 +139,18 @@ final class RunCheckpoints {
                 json.get("data_position").getAsString());
     }
 
+    /**
+     * Refuses to resume from a checkpoint past the end of the run's schedule: it belongs to a longer
+     * run, and continuing would report the longer run's weights as this one's result.
+     */
+    static void checkFits(Path checkpoint, State state, int totalSteps) {
+        if (state.step() > totalSteps) {
+            throw new IllegalStateException(checkpoint + " is at step " + state.step() + " but this run has "
+                    + totalSteps + " steps; resume with the schedule it was written with, or start afresh with"
+                    + " --overwrite");
+        }
+    }
+
     /** Reads a checkpoint's optimizer moments into arrays owned by {@code manager}. */
     static void restoreOptimizer(Path checkpoint, AdamW optimizer, Iterable<String> names, int step,
             NDManager manager) throws IOException {
@@ -171,13 +184,6 @@ final class RunCheckpoints {
     }
 
     private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.delete(p);
-            }
-        }
+        Directories.deleteRecursively(path);
     }
 }
