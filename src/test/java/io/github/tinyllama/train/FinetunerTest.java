@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.index.NDIndex;
 
 import io.github.tinyllama.config.LlamaConfig;
@@ -19,7 +22,7 @@ import io.github.tinyllama.tokenizer.LlamaTokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,10 +50,14 @@ class FinetunerTest {
     }
 
     private Finetuner.Builder builder(Path out, boolean lora) throws IOException {
+        return builder(out, lora, 0);
+    }
+
+    private Finetuner.Builder builder(Path out, boolean lora, float dropout) throws IOException {
         Finetuner.Builder builder = Finetuner.builder(NANO, data()).evalData(data()).template(ChatTemplate.ZEPHYR)
                 .settings(settings()).outDir(out);
-        return lora ? builder.lora(new LoraSettings(4, 8, 0, EnumSet.of(LoraTarget.Q, LoraTarget.V, LoraTarget.DOWN)))
-                : builder;
+        return lora ? builder.lora(new LoraSettings(4, 8, dropout,
+                EnumSet.of(LoraTarget.Q, LoraTarget.V, LoraTarget.DOWN))) : builder;
     }
 
     @Test
@@ -74,11 +81,11 @@ class FinetunerTest {
         }
     }
 
-    @ParameterizedTest(name = "lora={0}")
-    @ValueSource(booleans = {false, true})
-    void resumingFromACheckpointGivesTheSameStepsAsAnUninterruptedRun(boolean lora) throws IOException {
+    @ParameterizedTest(name = "lora={0}, dropout={1}")
+    @CsvSource({"false, 0", "true, 0", "true, 0.3"})
+    void resumingFromACheckpointGivesTheSameStepsAsAnUninterruptedRun(boolean lora, float dropout) throws IOException {
         List<StepMetrics> straight = new ArrayList<>();
-        try (Finetuner finetuner = builder(dir.resolve("straight"), lora).build()) {
+        try (Finetuner finetuner = builder(dir.resolve("straight"), lora, dropout).build()) {
             assertEquals(4, finetuner.totalSteps());
             while (finetuner.completedSteps() < finetuner.totalSteps()) {
                 straight.add(finetuner.step());
@@ -86,15 +93,20 @@ class FinetunerTest {
         }
         Path out = dir.resolve("resumed");
         List<StepMetrics> resumed = new ArrayList<>();
-        try (Finetuner finetuner = builder(out, lora).build()) {
+        try (Finetuner finetuner = builder(out, lora, dropout).build()) {
             resumed.add(finetuner.step());
             resumed.add(finetuner.step());
             resumed.add(finetuner.step());
             finetuner.saveCheckpoint();
+            // Draws between steps (a held-out evaluation, a sample) must not shift the next step's dropout masks.
+            Engine.getInstance().setRandomSeed(12345);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                manager.randomUniform(0, 1, new Shape(100));
+            }
         }
         // A later checkpoint that a kill interrupted mid-write is ignored: only complete ones count.
         Files.createDirectories(out.resolve(".step-00000004.tmp"));
-        try (Finetuner finetuner = builder(out, lora).resume(true).build()) {
+        try (Finetuner finetuner = builder(out, lora, dropout).resume(true).build()) {
             assertEquals(3, finetuner.completedSteps());
             resumed.add(finetuner.step());
         }
