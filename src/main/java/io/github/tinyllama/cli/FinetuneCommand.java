@@ -113,8 +113,8 @@ final class FinetuneCommand implements Callable<Integer> {
                 training.globalBatch, cut, training.weightDecay, 0.9, 0.999, training.gradClip, training.seed,
                 training.saveEvery, trainOnPrompt);
         try (RunDirectory run = RunDirectory.open(out, manifest(modelDir, settings), files.start())) {
-            if (!run.settingChanges().isEmpty()) {
-                System.err.println("tinyllama finetune: resuming with changed settings: " + run.settingChanges());
+            if (!run.notice().isEmpty()) {
+                System.err.println("tinyllama finetune: " + run.notice());
             }
             train(modelDir, settings);
         }

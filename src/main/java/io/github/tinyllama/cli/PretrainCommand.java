@@ -192,8 +192,8 @@ final class PretrainCommand implements Callable<Integer> {
 
     private RunDirectory openRun(RunManifest manifest) throws IOException {
         RunDirectory run = RunDirectory.open(out, manifest, files.start());
-        if (!run.settingChanges().isEmpty()) {
-            System.err.println("tinyllama pretrain: resuming with changed settings: " + run.settingChanges());
+        if (!run.notice().isEmpty()) {
+            System.err.println("tinyllama pretrain: " + run.notice());
         }
         return run;
     }

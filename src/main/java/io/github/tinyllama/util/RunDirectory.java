@@ -38,12 +38,12 @@ public final class RunDirectory implements AutoCloseable {
 
     private final Path dir;
     private final DirectoryLock lock;
-    private final String settingChanges;
+    private final String notice;
 
-    private RunDirectory(Path dir, DirectoryLock lock, String settingChanges) {
+    private RunDirectory(Path dir, DirectoryLock lock, String notice) {
         this.dir = dir;
         this.lock = lock;
-        this.settingChanges = settingChanges;
+        this.notice = notice;
     }
 
     /**
@@ -63,16 +63,16 @@ public final class RunDirectory implements AutoCloseable {
         Files.createDirectories(dir);
         DirectoryLock lock = DirectoryLock.acquire(dir.resolve(LOCK_FILE), dir, manifest.command());
         try {
-            String changes = claim(dir, manifest, start);
+            String notice = claim(dir, manifest, start);
             manifest.write(dir.resolve(RunManifest.FILE_NAME));
-            return new RunDirectory(dir, lock, changes);
+            return new RunDirectory(dir, lock, notice);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
         }
     }
 
-    /** Applies the rules of {@link Start}; returns the settings a resumed run changed. */
+    /** Applies the rules of {@link Start}; returns the {@link #notice()}. */
     private static String claim(Path dir, RunManifest manifest, Start start) throws IOException {
         List<Path> held = contents(dir);
         if (held.isEmpty()) {
@@ -89,11 +89,15 @@ public final class RunDirectory implements AutoCloseable {
         boolean same = old.isPresent() && old.get().sameRun(manifest);
         if (held.size() == 1 && old.isPresent()) {
             // Killed before its first checkpoint: there is nothing to lose or to resume.
-            return same ? manifest.settingChanges(old.get()) : "";
+            return same ? changed(manifest, old.get()) : "";
+        }
+        if (old.isEmpty() && start == Start.RESUME && hasCheckpoint(held)) {
+            // A run begun before runs kept manifests: the user vouches for it by resuming; it is adopted.
+            return "resuming a run begun without a manifest; " + RunManifest.FILE_NAME + " now records it";
         }
         if (same) {
             if (start == Start.RESUME) {
-                return manifest.settingChanges(old.get());
+                return changed(manifest, old.get());
             }
             throw new IOException(dir + " holds a " + manifest.command() + " run already: give --resume to continue it,"
                     + " --overwrite to start it again, or another --out");
@@ -103,6 +107,16 @@ public final class RunDirectory implements AutoCloseable {
                         + held.get(0).getFileName() + ")";
         throw new IOException(dir + " " + what + ": give --overwrite to delete its contents and start afresh,"
                 + " or choose another --out");
+    }
+
+    private static String changed(RunManifest now, RunManifest before) {
+        String changes = now.settingChanges(before);
+        return changes.isEmpty() ? "" : "resuming with changed settings: " + changes;
+    }
+
+    private static boolean hasCheckpoint(List<Path> held) {
+        return held.stream().anyMatch(p -> p.getFileName().toString().startsWith("step-")
+                && Files.isRegularFile(p.resolve("state.json")));
     }
 
     /** What the directory holds besides its lock and the temporary files of interrupted writes. */
@@ -119,11 +133,12 @@ public final class RunDirectory implements AutoCloseable {
     }
 
     /**
-     * The settings a resumed run changed since the last start ({@code key: old → new}, comma
-     * separated), or an empty string.
+     * What the user should know about the run taken over, or an empty string: the settings a resumed
+     * run changed since its last start ({@code key: old → new}), or that a run from before manifests
+     * was adopted.
      */
-    public String settingChanges() {
-        return settingChanges;
+    public String notice() {
+        return notice;
     }
 
     /** Releases the lock; the manifest and the outputs stay. */

@@ -52,6 +52,13 @@ class OutputSafetyTest {
         CliRun resumed = CliRun.of(tiny.args(out, 4, "--resume"));
         ok(resumed);
         assertTrue(resumed.err().contains("resuming with changed settings: max_steps 2 → 4"), resumed.err());
+        // A run begun before runs kept manifests is refused as unknown files, and adopted by --resume.
+        Files.delete(out.resolve(RunManifest.FILE_NAME));
+        failsWith(CliRun.of(tiny.args(out, 4)), "is not empty and holds no tinyllama run");
+        CliRun adopted = CliRun.of(tiny.args(out, 4, "--resume"));
+        ok(adopted);
+        assertTrue(adopted.err().contains("resuming a run begun without a manifest"), adopted.err());
+        assertTrue(Files.isRegularFile(out.resolve(RunManifest.FILE_NAME)));
 
         Path foreign = Files.createDirectories(dir.resolve("foreign"));
         Files.writeString(foreign.resolve("notes.txt"), "mine");
