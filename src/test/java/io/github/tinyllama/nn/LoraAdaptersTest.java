@@ -300,7 +300,7 @@ class LoraAdaptersTest {
         }
     }
 
-    private static double[] logSoftmax(float[] logits, int from, int count) {
+    static double[] logSoftmax(float[] logits, int from, int count) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < count; i++) {
             max = Math.max(max, logits[from + i]);
