@@ -51,6 +51,9 @@ final class PrefixOutput implements AutoCloseable {
             throw new IllegalArgumentException("--prefix '" + prefix + "': a file-name prefix, not a path or a"
                     + " hidden name");
         }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + ": exists and is not a directory");
+        }
         Files.createDirectories(dir);
         Path lockFile = dir.resolve("." + prefix + ".lock");
         DirectoryLock lock = DirectoryLock.acquire(lockFile, dir.resolve(prefix + "_*" + PackedFormat.SUFFIX),
