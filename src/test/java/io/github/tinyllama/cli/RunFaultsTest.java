@@ -17,9 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -110,37 +113,40 @@ class RunFaultsTest {
     }
 
     /**
-     * Watches {@code out} for a checkpoint's temporary directory and kills the child (SIGKILL) a random
-     * 0-15 ms after one appears, at the first or second write; false if the child ended first.
+     * Watches {@code out} for a new checkpoint temporary directory (not one an earlier kill left) and
+     * kills the child (SIGKILL) a random 0-4 ms after one appears, at the first or second write; false
+     * if the child ended first.
      */
     private static boolean killDuringACheckpointWrite(Process child, Path out, Random random) throws Exception {
         int skip = random.nextInt(2);
-        String seen = null;
+        Set<Object> seen = new HashSet<>(checkpointWrites(out));
         while (child.isAlive()) {
-            String writing = writingCheckpoint(out);
-            if (writing != null && !writing.equals(seen)) {
-                seen = writing;
-                if (skip-- == 0) {
-                    Thread.sleep(random.nextInt(16));
+            for (Object write : checkpointWrites(out)) {
+                if (seen.add(write) && skip-- == 0) {
+                    Thread.sleep(random.nextInt(5));
                     child.destroyForcibly();
                     return true;
                 }
             }
-            Thread.onSpinWait();
+            Thread.sleep(1);
         }
         return false;
     }
 
-    private static String writingCheckpoint(Path out) {
+    /** The checkpoint temporary directories in {@code out}, by file key (a rewritten one is a new one). */
+    private static List<Object> checkpointWrites(Path out) {
         if (!Files.isDirectory(out)) {
-            return null;
+            return List.of();
         }
+        List<Object> writes = new ArrayList<>();
         try (var list = Files.list(out)) {
-            return list.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".step-") && n.endsWith(".tmp"))
-                    .findFirst().orElse(null);
+            for (Path p : list.filter(p -> p.getFileName().toString().startsWith(".step-")).toList()) {
+                writes.add(Files.readAttributes(p, BasicFileAttributes.class).fileKey());
+            }
         } catch (IOException e) {
-            return null; // the directory changed while listed
+            // The directory changed while listed (a temporary directory renamed); the next look sees it.
         }
+        return writes;
     }
 
     /** Starts {@code tinyllama ARGS} in a child JVM, after {@code shellPrefix} (a ulimit) when given. */
