@@ -97,7 +97,12 @@ final class RunCheckpoints {
             AtomicFiles.writeString(tmp.resolve(STATE_FILE), json + "\n");
             deleteRecursively(target);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            deleteRecursively(tmp);
+            // A full disk says only "No space left on device" or "File too large": name what was lost.
+            throw new IOException("could not write the checkpoint " + target + " (" + e.getMessage() + "); nothing of"
+                    + " it was kept, earlier checkpoints are untouched", e);
+        } catch (RuntimeException e) {
             deleteRecursively(tmp);
             throw e;
         }
