@@ -3,6 +3,7 @@ package io.github.tinyllama.zoo;
 import ai.djl.util.Progress;
 import ai.djl.util.Utils;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.RepoPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -179,7 +180,7 @@ public final class HubClient {
     public URI fileUrl(String repo, String revision, String file) {
         checkRepo(repo);
         checkRevision(revision);
-        checkFile(file);
+        checkFile(repo, revision, file);
         StringBuilder sb = new StringBuilder(endpoint).append('/').append(repo).append("/resolve/")
                 .append(encode(revision));
         for (String segment : file.split("/")) {
@@ -214,7 +215,7 @@ public final class HubClient {
     public boolean isCached(String repo, String revision, List<String> files) throws IOException {
         Path dir = localDir(repo, revision);
         for (String f : files) {
-            checkFile(f);
+            checkFile(repo, revision, f);
             if (!isComplete(repo, revision, dir, f)) {
                 return false;
             }
@@ -245,7 +246,7 @@ public final class HubClient {
         Path dir = localDir(repo, revision);
         List<String> wanted = new ArrayList<>();
         for (String f : files) {
-            checkFile(f);
+            checkFile(repo, revision, f);
             if (!wanted.contains(f)) {
                 wanted.add(f);
             }
@@ -694,16 +695,9 @@ public final class HubClient {
         }
     }
 
-    private static void checkFile(String file) {
+    private static void checkFile(String repo, String revision, String file) {
         Objects.requireNonNull(file, "file");
-        if (file.isEmpty() || file.startsWith("/") || file.contains("\\") || file.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("not a relative file path inside a repository: \"" + file + "\"");
-        }
-        for (String segment : file.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IllegalArgumentException("not a relative file path inside a repository: \"" + file + "\"");
-            }
-        }
+        RepoPaths.check(file, "the file list of " + repo + "@" + revision);
         if (file.endsWith(".part")) {
             throw new IllegalArgumentException("file names ending in .part are reserved for downloads: " + file);
         }
