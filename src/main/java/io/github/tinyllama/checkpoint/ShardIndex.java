@@ -24,9 +24,18 @@ import java.util.Map;
  *     {@code total_size} are given in their JSON spelling)
  * @param weightMap tensor name to shard path, in index order; every path lies in the index's directory
  */
-record ShardIndex(Path file, Map<String, String> metadata, Map<String, Path> weightMap) {
+public record ShardIndex(Path file, Map<String, String> metadata, Map<String, Path> weightMap) {
 
-    static ShardIndex read(Path file) throws IOException {
+    /**
+     * Reads an index, refusing any {@code weight_map} entry that is not a plain file name beside it.
+     *
+     * @param file the index file
+     * @return the parsed index
+     * @throws CheckpointFormatException if the index is malformed or names a file elsewhere; the
+     *     message names the file and the tensor's entry
+     * @throws IOException if the file cannot be read
+     */
+    public static ShardIndex read(Path file) throws IOException {
         JsonElement root;
         try (Reader in = Files.newBufferedReader(file)) {
             JsonReader reader = new JsonReader(in);

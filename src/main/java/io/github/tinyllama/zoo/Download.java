@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -265,20 +264,10 @@ final class Download {
                     + " attempts (" + e + "); is " + http.host() + " reachable? "
                     + describeMissing() + " not in the cache.\n" + howToDownload(), e);
         }
-        Duration backoff = hub.retryBackoff();
-        long delay = backoff.toMillis() << Math.min(failures - 1, 5);
+        long delay = hub.retryBackoff().toMillis() << Math.min(failures - 1, 5);
         LOG.warn("{}: {} failed ({}); retrying in {} ms ({}/{})", repo, url, e.toString(), delay, failures,
                 hub.maxAttempts() - 1);
-        if (delay > 0) {
-            try {
-                Thread.sleep(delay);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                InterruptedIOException iio = new InterruptedIOException("interrupted while waiting to retry " + url);
-                iio.initCause(e);
-                throw iio;
-            }
-        }
+        HubTransport.waitBeforeRetry(hub.retryBackoff(), failures, url, e);
         return failures;
     }
 

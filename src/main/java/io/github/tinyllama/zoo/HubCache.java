@@ -1,6 +1,7 @@
 package io.github.tinyllama.zoo;
 
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.RepoPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -12,7 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,12 +25,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * The download cache on disk: where a revision's files live, the completion record that vouches for
  * each, and the lock that makes processes take turns on one file.
  *
- * <p>Files of a revision sit in {@code {root}/{repo--}/{revision--}/}; records and locks sit apart,
- * in {@code {root}/{repo--}/.complete/{revision--}/{file}.sha256} and {@code .lock}, so the revision
- * directory holds only the repository's files.
+ * <p>Files of a commit sit in {@code {root}/{repo--}/snapshots/{sha}/}; {@code {root}/{repo--}/refs/{revision--}}
+ * holds the sha a branch or tag pointed to when it was last downloaded, written only once that
+ * snapshot is complete, so a branch that moves never mixes files of two commits. Files fetched by a
+ * revision name without asking the hub for its commit (the catalogue's fallback) sit in
+ * {@code {root}/{repo--}/{revision--}/}. Records and locks sit apart, in
+ * {@code {root}/{repo--}/.complete/{revision--}/{file}.sha256} and {@code .lock}, with a snapshot's
+ * file list in {@code snapshot.files} beside them, so the snapshot directory holds only the
+ * repository's files.
  */
 final class HubCache {
     private static final String RECORD_DIR = ".complete";
+    private static final String REFS = "refs";
+    private static final String SNAPSHOTS = "snapshots";
+    /** Cannot be mistaken for a record or lock, which end in .sha256 and .lock. */
+    private static final String SNAPSHOT_LIST = "snapshot.files";
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
@@ -47,7 +59,52 @@ final class HubCache {
     }
 
     Path revisionDir(String repo, String revision) {
-        return repoDir(repo).resolve(HubNames.flat(revision));
+        return RepoListing.isCommit(revision) ? repoDir(repo).resolve(SNAPSHOTS).resolve(revision)
+                : repoDir(repo).resolve(HubNames.flat(revision));
+    }
+
+    /** The commit a revision pointed to at its last complete download, or null. */
+    String commitOf(String repo, String revision) throws IOException {
+        if (RepoListing.isCommit(revision)) {
+            return revision;
+        }
+        Path ref = repoDir(repo).resolve(REFS).resolve(HubNames.flat(revision));
+        if (!Files.isRegularFile(ref)) {
+            return null;
+        }
+        String sha = Files.readString(ref).trim();
+        return RepoListing.isCommit(sha) ? sha : null;
+    }
+
+    /** Records a complete snapshot: its file list first, then the revision's pointer to it. */
+    void recordSnapshot(String repo, String revision, String sha, List<String> files) throws IOException {
+        Path list = snapshotList(repo, sha);
+        Files.createDirectories(list.getParent());
+        AtomicFiles.writeString(list, String.join("\n", files) + "\n");
+        if (!revision.equals(sha)) {
+            Path ref = repoDir(repo).resolve(REFS).resolve(HubNames.flat(revision));
+            Files.createDirectories(ref.getParent());
+            AtomicFiles.writeString(ref, sha + "\n");
+        }
+    }
+
+    /** The files of a recorded snapshot, or null when none was recorded. */
+    List<String> snapshotFiles(String repo, String sha) throws IOException {
+        Path list = snapshotList(repo, sha);
+        if (!Files.isRegularFile(list)) {
+            return null;
+        }
+        List<String> files = new ArrayList<>();
+        for (String line : Files.readAllLines(list)) {
+            if (!line.isBlank() && RepoPaths.problem(line) == null) {
+                files.add(line);
+            }
+        }
+        return files;
+    }
+
+    private Path snapshotList(String repo, String sha) {
+        return repoDir(repo).resolve(RECORD_DIR).resolve(sha).resolve(SNAPSHOT_LIST);
     }
 
     static Path partOf(Path target) {

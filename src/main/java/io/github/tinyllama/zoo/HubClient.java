@@ -225,6 +225,24 @@ public final class HubClient {
         return download(repo, revision, List.of(file), null).resolve(file);
     }
 
+    /**
+     * Asks the hub which commit a revision points to and which files the repository holds there.
+     *
+     * @throws HubException if the hub cannot be asked (offline too), does not answer with its JSON,
+     *     or lists an unsafe name ({@link HubException.Kind#UNSAFE_NAME})
+     */
+    RepoListing listing(String repo, String revision) throws IOException {
+        if (offline) {
+            throw new HubException(HubException.Kind.OFFLINE, "Offline mode is on; cannot ask the hub what "
+                    + repo + "@" + revision + " holds");
+        }
+        return RepoListing.fetch(this, http, repo, revision);
+    }
+
+    HubCache cache() {
+        return cache;
+    }
+
     int maxAttempts() {
         return maxAttempts;
     }

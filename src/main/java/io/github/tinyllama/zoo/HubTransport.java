@@ -121,6 +121,27 @@ final class HubTransport {
                 + " for " + repo + "@" + revision + ": " + what);
     }
 
+    /**
+     * Waits before retry number {@code failures}: the backoff, doubled for each earlier retry.
+     *
+     * @throws InterruptedIOException if interrupted while waiting
+     */
+    static void waitBeforeRetry(Duration backoff, int failures, URI url, IOException cause)
+            throws InterruptedIOException {
+        long delay = backoff.toMillis() << Math.min(failures - 1, 5);
+        if (delay <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException iio = new InterruptedIOException("interrupted while waiting to retry " + url);
+            iio.initCause(cause);
+            throw iio;
+        }
+    }
+
     static boolean isRedirect(int s) {
         return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
     }
