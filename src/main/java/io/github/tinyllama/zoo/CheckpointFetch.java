@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * holds; {@link ModelFiles} chooses from them, shards come from the downloaded index, and everything
  * lands in the commit's snapshot directory. Only then does the revision's ref point to it. When the
  * API fails (an error answer, something that is not its JSON, no network) the catalogue's file list
- * is fetched by the revision's name instead, with a warning. Offline, the ref and snapshot found in
- * the cache are used, else the catalogue's files if they are cached.
+ * is fetched by the revision's name instead, with a warning, unless the cache already holds the
+ * revision. Offline, the ref and snapshot found in the cache are used, else the catalogue's files if
+ * they are cached.
  */
 final class CheckpointFetch {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointFetch.class);
@@ -48,6 +49,12 @@ final class CheckpointFetch {
         } catch (HubException e) {
             if (e.kind() == HubException.Kind.UNSAFE_NAME) {
                 throw e;
+            }
+            Path cached = cached(entry, rev);
+            if (cached != null) {
+                LOG.warn("Could not ask the hub what {}@{} holds ({}); using the copy in the cache, {}",
+                        entry.repo(), rev, e.getMessage(), cached);
+                return cached;
             }
             LOG.warn("Could not ask the hub what {}@{} holds ({}); downloading the catalogue's file list instead",
                     entry.repo(), rev, e.getMessage());

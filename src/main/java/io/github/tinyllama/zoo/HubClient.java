@@ -14,7 +14,8 @@ import java.util.Objects;
  * Downloads files of a Hugging Face hub repository into DJL's cache directory.
  *
  * <p>Files come from {@code {endpoint}/{repo}/resolve/{revision}/{file}} and land in
- * {@code {cache}/tinyllama/hub/{repo with / replaced by --}/{revision}/{file}}. A data set's repository is
+ * {@code {cache}/tinyllama/hub/{repo with / replaced by --}/{revision}/{file}}, or, for a revision
+ * that is a full commit hash, {@code .../{repo--}/snapshots/{sha}/{file}}. A data set's repository is
  * named {@code datasets/owner/name}, as in the hub's URLs. A download is
  * written to {@code {file}.part}, resumed with an HTTP {@code Range} request after an interruption,
  * checked against the hub's sha256 ({@code X-Linked-ETag}, or an {@code ETag} that is a sha256) or,
