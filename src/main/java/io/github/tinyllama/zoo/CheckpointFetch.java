@@ -36,6 +36,10 @@ final class CheckpointFetch {
      */
     Path fetch(CatalogEntry entry, String revision, Progress progress) throws IOException {
         if (entry.bundled() != null) {
+            if (revision != null) {
+                throw new IOException("a revision (" + revision + ") is for checkpoints on the hub, but "
+                        + entry.artifactId() + " ships with the library");
+            }
             return BundledModel.directory(entry, hub);
         }
         String rev = revision != null ? revision : entry.revision();

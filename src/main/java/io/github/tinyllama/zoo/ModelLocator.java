@@ -49,12 +49,7 @@ public final class ModelLocator {
             }
             return path;
         }
-        CatalogEntry entry = entry(nameOrDirectory);
-        if (revision != null && entry.bundled() != null) {
-            throw new IOException("--revision " + revision + " is for checkpoints on the hub, but " + nameOrDirectory
-                    + " ships with the library");
-        }
-        return new CheckpointFetch(hub).fetch(entry, revision, progress);
+        return new CheckpointFetch(hub).fetch(entry(nameOrDirectory), revision, progress);
     }
 
     static CatalogEntry entry(String name) throws IOException {

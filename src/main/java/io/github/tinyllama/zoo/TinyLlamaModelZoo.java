@@ -10,6 +10,7 @@ import ai.djl.repository.zoo.ModelZoo;
 import ai.djl.repository.zoo.ZooModel;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -73,7 +74,8 @@ public final class TinyLlamaModelZoo extends ModelZoo {
         @Override
         public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
                 throws IOException, ModelNotFoundException, MalformedModelException {
-            Object revision = criteria.getArguments().get(HubRepository.REVISION);
+            Map<String, Object> arguments = criteria.getArguments(); // null when none were given
+            Object revision = arguments == null ? null : arguments.get(HubRepository.REVISION);
             if (revision == null) {
                 return super.loadModel(criteria);
             }

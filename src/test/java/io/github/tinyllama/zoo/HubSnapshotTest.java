@@ -173,6 +173,18 @@ class HubSnapshotTest {
     }
 
     @Test
+    void criteriaWithoutArgumentsLoadTheBundledModelAndRefuseARevisionForIt() throws Exception {
+        Criteria<String, String> criteria = Criteria.builder().setTypes(String.class, String.class)
+                .optModelZoo(new TinyLlamaModelZoo(hub(true))).optArtifactId("tinyllama-nano").build();
+        try (ZooModel<String, String> model = criteria.loadModel()) {
+            assertTrue(Files.isSameFile(Path.of("model-zoo/nano"), model.getModelPath()), model.getModelPath().toString());
+        }
+        IOException e = assertThrows(IOException.class,
+                () -> ModelLocator.locate("tinyllama-nano", "main", hub(true), null));
+        assertTrue(e.getMessage().contains("ships with the library"), e.getMessage());
+    }
+
+    @Test
     void anApiAnswering500FallsBackToTheCatalogueWithAWarning() throws IOException {
         fake.apiStatus = 500;
         assertFallsBack();
