@@ -6,6 +6,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
+import io.github.tinyllama.util.RepoPaths;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
@@ -23,9 +24,18 @@ import java.util.Map;
  *     {@code total_size} are given in their JSON spelling)
  * @param weightMap tensor name to shard path, in index order; every path lies in the index's directory
  */
-record ShardIndex(Path file, Map<String, String> metadata, Map<String, Path> weightMap) {
+public record ShardIndex(Path file, Map<String, String> metadata, Map<String, Path> weightMap) {
 
-    static ShardIndex read(Path file) throws IOException {
+    /**
+     * Reads an index, refusing any {@code weight_map} entry that is not a plain file name beside it.
+     *
+     * @param file the index file
+     * @return the parsed index
+     * @throws CheckpointFormatException if the index is malformed or names a file elsewhere; the
+     *     message names the file and the tensor's entry
+     * @throws IOException if the file cannot be read
+     */
+    public static ShardIndex read(Path file) throws IOException {
         JsonElement root;
         try (Reader in = Files.newBufferedReader(file)) {
             JsonReader reader = new JsonReader(in);
@@ -51,12 +61,18 @@ record ShardIndex(Path file, Map<String, String> metadata, Map<String, Path> wei
                 throw new CheckpointFormatException(file + ": weight_map entry for tensor \"" + e.getKey()
                         + "\" is not a file name");
             }
-            Path shard = dir.resolve(v.getAsString()).normalize();
-            // A shard must be a sibling of the index; anything else is a corrupt or hostile index.
-            if (!dir.equals(shard.getParent())) {
+            String name = v.getAsString();
+            String problem = RepoPaths.problem(name);
+            if (problem != null) {
                 throw new CheckpointFormatException(file + ": weight_map entry for tensor \"" + e.getKey()
-                        + "\" names \"" + v.getAsString() + "\", which is not a file in " + dir);
+                        + "\" names \"" + name + "\", which " + problem);
             }
+            // A shard must be a sibling of the index; anything else is a corrupt or hostile index.
+            if (name.contains("/")) {
+                throw new CheckpointFormatException(file + ": weight_map entry for tensor \"" + e.getKey()
+                        + "\" names \"" + name + "\", which is not a file in " + dir);
+            }
+            Path shard = dir.resolve(name);
             weightMap.put(e.getKey(), shard);
         }
         return new ShardIndex(file, metadataOf(root.getAsJsonObject()),

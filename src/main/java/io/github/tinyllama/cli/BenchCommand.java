@@ -30,7 +30,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Benchmark.Result r = Benchmark.run(ModelLoading.resolve(modelOptions.model, json), modelOptions.dtype.dataType, null, promptTokens,
+        Benchmark.Result r = Benchmark.run(ModelLoading.resolve(modelOptions.model, modelOptions.revision, json), modelOptions.dtype.dataType, null, promptTokens,
                 newTokens);
         if (json) {
             JsonObject o = new JsonObject();

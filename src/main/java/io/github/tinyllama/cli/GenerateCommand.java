@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.GenerationResult;
+import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
 
 import picocli.CommandLine.ArgGroup;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
@@ -54,7 +56,18 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GenerationConfig config = sampling.toBuilder().leftTruncate(leftTruncate).build();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, json)) {
+        Path modelDir = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
+        if (prompt.ids != null && !ModelLoading.hasTokenizer(modelDir)) {
+            if (!config.stopStrings().isEmpty()) {
+                throw new IllegalArgumentException("--stop needs a tokenizer, and " + modelDir + " has none");
+            }
+            try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions, adapterOption)) {
+                GenerationResult r = model.generate(prompt.ids.values(), config, id -> true);
+                out.println(json ? Json.write(toJson(r)) : Ids.format(r.ids()));
+            }
+            return 0;
+        }
+        try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, adapterOption, json)) {
             long[] promptIds = prompt.ids != null ? prompt.ids.values()
                     : llm.tokenizer().encode(prompt.text != null ? prompt.text : prompt.positional);
             GenerationResult r = llm.generate(promptIds, config, json ? text -> {} : text -> {

@@ -9,6 +9,11 @@ import picocli.CommandLine;
  */
 record Ids(long[] values) {
 
+    /** The comma-separated form, as {@code --ids} and {@code --prompt-ids} take it. */
+    static String format(long[] ids) {
+        return java.util.Arrays.stream(ids).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(","));
+    }
+
     /** Parses the comma-separated form, naming the item at fault. (picocli would split a bare array per element.) */
     static final class Converter implements CommandLine.ITypeConverter<Ids> {
         @Override

@@ -10,11 +10,17 @@ import com.google.gson.JsonNull;
 final class Json {
 
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    private static final Gson WITH_NULLS = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
     private Json() {}
 
     static String write(JsonElement element) {
         return GSON.toJson(element);
+    }
+
+    /** Writes {@code null} members too, for outputs whose fields are always present. */
+    static String writeWithNulls(JsonElement element) {
+        return WITH_NULLS.toJson(element);
     }
 
     static JsonArray ids(long[] ids) {

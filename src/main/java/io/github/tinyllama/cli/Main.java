@@ -28,6 +28,8 @@ import java.io.PrintWriter;
             BenchCommand.class,
             BenchTrainCommand.class,
             EvalCommand.class,
+            ModelsCommand.class,
+            DownloadCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -3,12 +3,17 @@ package io.github.tinyllama.cli;
 import ai.djl.training.util.ProgressBar;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.tokenizer.LlamaTokenizer;
+import io.github.tinyllama.tokenizer.SentencePieceConverter;
 import io.github.tinyllama.zoo.HubClient;
 import io.github.tinyllama.zoo.ModelLocator;
+import io.github.tinyllama.zoo.ReleasedModel;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Finds (or downloads) and loads a model for a command, showing progress bars on an interactive terminal. */
@@ -17,7 +22,23 @@ final class ModelLoading {
     private ModelLoading() {}
 
     static TinyLlama load(ModelOptions options, AdapterOption adapter, boolean quiet) throws IOException {
-        Path modelDir = resolve(options.model, quiet);
+        return load(resolve(options.model, options.revision, quiet), options, adapter, quiet);
+    }
+
+    /** Whether a model directory holds a tokenizer; commands given token ids run without one. */
+    static boolean hasTokenizer(Path modelDir) {
+        return Files.isRegularFile(modelDir.resolve(SentencePieceConverter.TOKENIZER_JSON))
+                || Files.isRegularFile(modelDir.resolve(LlamaTokenizer.TOKENIZER_MODEL));
+    }
+
+    /** The model alone, for commands given token ids and a directory without a tokenizer. */
+    static LanguageModel loadWithoutTokenizer(Path modelDir, ModelOptions options, AdapterOption adapter)
+            throws IOException {
+        return LanguageModel.load(modelDir, adapter.adapter, options.dtype.dataType, null, bytes -> {});
+    }
+
+    static TinyLlama load(Path modelDir, ModelOptions options, AdapterOption adapter, boolean quiet)
+            throws IOException {
         TinyLlama.Builder builder = TinyLlama.builder(modelDir).dataType(options.dtype.dataType)
                 .adapter(adapter.adapter);
         if (quiet || System.console() == null) {
@@ -38,12 +59,31 @@ final class ModelLoading {
      * @param quiet no progress bar
      */
     static Path resolve(String model, boolean quiet) throws IOException {
+        return resolve(model, null, quiet);
+    }
+
+    /**
+     * As {@link #resolve(String, boolean)}, at a revision of the checkpoint's repository.
+     *
+     * @param revision a branch, tag or commit; null for the catalogue's
+     */
+    static Path resolve(String model, String revision, boolean quiet) throws IOException {
         HubClient hub = HubClient.fromEnvironment();
         if (quiet || System.console() == null) {
-            return ModelLocator.locate(model, hub, null);
+            return ModelLocator.locate(model, revision, hub, null);
         }
         ProgressBar bar = new ProgressBar();
-        return onStderr(() -> ModelLocator.locate(model, hub, bar), bar);
+        return onStderr(() -> ModelLocator.locate(model, revision, hub, bar), bar);
+    }
+
+    /** Downloads a released checkpoint by name, with a progress bar on an interactive terminal. */
+    static Path download(String name, String revision) throws IOException {
+        HubClient hub = HubClient.fromEnvironment();
+        if (System.console() == null) {
+            return ReleasedModel.download(name, revision, hub, null);
+        }
+        ProgressBar bar = new ProgressBar();
+        return onStderr(() -> ReleasedModel.download(name, revision, hub, bar), bar);
     }
 
     /** Work that may throw an I/O error. */

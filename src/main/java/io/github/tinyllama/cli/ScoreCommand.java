@@ -2,7 +2,9 @@ package io.github.tinyllama.cli;
 
 import com.google.gson.JsonObject;
 
+import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.tokenizer.LlamaTokenizer;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -10,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -42,22 +45,34 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, json)) {
-            long[] ids = input.ids != null ? input.ids.values() : llm.tokenizer().encode(input.text);
-            double[] logprobs = llm.score(ids);
-            if (json) {
-                JsonObject o = new JsonObject();
-                o.add("ids", Json.ids(ids));
-                o.add("logprobs", Json.numbers(logprobs));
-                out.println(Json.write(o));
-            } else {
-                for (int i = 0; i < ids.length; i++) {
-                    String lp = Double.isNaN(logprobs[i]) ? "-" : String.format(Locale.ROOT, "%.6f", logprobs[i]);
-                    out.println(ids[i] + "\t" + lp + "\t" + Json.write(new com.google.gson.JsonPrimitive(
-                            llm.tokenizer().tokenText(ids[i]))));
-                }
+        Path modelDir = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
+        if (input.ids != null && !ModelLoading.hasTokenizer(modelDir)) {
+            try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions, adapterOption)) {
+                long[] ids = input.ids.values();
+                print(out, ids, model.score(ids), null);
             }
+            return 0;
+        }
+        try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, adapterOption, json)) {
+            long[] ids = input.ids != null ? input.ids.values() : llm.tokenizer().encode(input.text);
+            print(out, ids, llm.score(ids), llm.tokenizer());
         }
         return 0;
+    }
+
+    /** Prints the scores; without a tokenizer the text column is left out. */
+    private void print(PrintStream out, long[] ids, double[] logprobs, LlamaTokenizer tokenizer) {
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.add("ids", Json.ids(ids));
+            o.add("logprobs", Json.numbers(logprobs));
+            out.println(Json.write(o));
+            return;
+        }
+        for (int i = 0; i < ids.length; i++) {
+            String lp = Double.isNaN(logprobs[i]) ? "-" : String.format(Locale.ROOT, "%.6f", logprobs[i]);
+            out.println(ids[i] + "\t" + lp + (tokenizer == null ? ""
+                    : "\t" + Json.write(new com.google.gson.JsonPrimitive(tokenizer.tokenText(ids[i])))));
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.github.tinyllama.zoo;
 
+import com.google.gson.JsonObject;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -10,14 +12,15 @@ import java.util.Locale;
  * @param repo the Hugging Face repository id
  * @param revision branch, tag or commit to download
  * @param family base, chat, code or v1.1
- * @param files the files to download
- * @param optionalFiles files downloaded when the repository has them
+ * @param files the files to download when the hub's API cannot say what the repository holds
+ * @param optionalFiles files downloaded, in that case, when the repository has them
  * @param trainingTokens pre-training tokens seen, or {@code null} when unknown
  * @param steps pre-training steps, or {@code null}
  * @param chatFormat zephyr, chatml, guanaco or none
  * @param vocabSize the vocabulary size, or {@code null} when unknown
  * @param license the licence id
  * @param description what the checkpoint is
+ * @param paper the scores the TinyLlama authors published for it (tables of benchmark to value), or null
  * @param bundled for a model that ships with this project instead of the hub: its directory,
  *     relative to the project's home ({@code null} for hub models)
  */
@@ -34,25 +37,8 @@ record CatalogEntry(
         Integer vocabSize,
         String license,
         String description,
+        JsonObject paper,
         String bundled) {
-
-    /** System property naming the project's home directory (the launcher sets it), where bundled models live. */
-    static final String HOME_PROPERTY = "tinyllama.home";
-
-    /**
-     * The directory of a bundled model: under {@code tinyllama.home} when set, else under the working directory.
-     *
-     * @throws java.io.IOException if the model has not been built there
-     */
-    java.nio.file.Path bundledDirectory() throws java.io.IOException {
-        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty(HOME_PROPERTY, "."));
-        java.nio.file.Path dir = home.resolve(bundled);
-        if (!java.nio.file.Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new java.io.IOException("the bundled model " + artifactId + " is not in " + dir.toAbsolutePath()
-                    + ": rebuild it with model-zoo/nano/build.sh, or run from the repository's root");
-        }
-        return dir;
-    }
 
     /** Training tokens as people write them ("105B", "1.5T", "3T"), or "unknown". */
     String tokensLabel() {

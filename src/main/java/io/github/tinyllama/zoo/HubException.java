@@ -23,8 +23,10 @@ public class HubException extends IOException {
         NETWORK,
         /** Offline mode is on and the files are not in the cache. */
         OFFLINE,
-        /** Any other unexpected answer from the hub. */
-        HTTP_ERROR
+        /** Any other unexpected answer from the hub, such as an API answer that is not its JSON. */
+        HTTP_ERROR,
+        /** The hub listed a file name that is not a relative path inside the repository (such as {@code ../x}). */
+        UNSAFE_NAME
     }
 
     private final Kind kind;

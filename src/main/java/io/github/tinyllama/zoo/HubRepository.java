@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * A DJL {@link ai.djl.repository.Repository} over the Hugging Face hub: artifacts come from the
- * catalogue, files from {@link HubClient} (resumable, verified, cached), and each artifact carries
+ * catalogue, files from {@link CheckpointFetch} (pinned, resumable, verified, cached), and each artifact carries
  * the arguments DJL's generic loader needs to build our block and translators.
  */
 final class HubRepository extends AbstractRepository {
@@ -26,12 +26,18 @@ final class HubRepository extends AbstractRepository {
     /** The one version of each artifact; the HF revision is an argument, since DJL versions are numeric. */
     static final String VERSION = "1.0";
 
+    /** The artifact property, and the Criteria argument, that names the hub revision. */
+    static final String REVISION = "revision";
+
     private final HubClient hub;
+    private final CheckpointFetch fetch;
     private final List<MRL> resources = new ArrayList<>();
+    private final ThreadLocal<String> revisionOverride = new ThreadLocal<>();
 
     HubRepository(HubClient hub) {
         super("huggingface", URI.create(hub.endpoint()));
         this.hub = hub;
+        this.fetch = new CheckpointFetch(hub);
     }
 
     @Override
@@ -63,36 +69,39 @@ final class HubRepository extends AbstractRepository {
         return found.isEmpty() ? null : found.get(0);
     }
 
-    @Override
-    public void prepare(Artifact artifact, Progress progress) throws IOException {
-        fetch(entry(artifact.getName()), progress);
+    /**
+     * Makes loads on this thread use another revision than the catalogue's until the scope closes.
+     * DJL caches one artifact per name and passes Criteria arguments only to the translator, so the
+     * revision travels beside the artifact, on the loading thread.
+     */
+    RevisionScope atRevision(String revision) {
+        String previous = revisionOverride.get();
+        revisionOverride.set(revision);
+        return () -> revisionOverride.set(previous);
     }
 
-    /** Downloads a checkpoint's files (those already cached are kept) and returns their directory. */
-    Path fetch(CatalogEntry entry, Progress progress) throws IOException {
-        if (entry.bundled() != null) {
-            return entry.bundledDirectory();
-        }
-        Path dir = hub.download(entry.repo(), entry.revision(), entry.files(), progress);
-        if (entry.optionalFiles() == null || hub.isOffline()) {
-            return dir;
-        }
-        for (String file : entry.optionalFiles()) {
-            try {
-                hub.download(entry.repo(), entry.revision(), List.of(file), null);
-            } catch (HubException e) {
-                if (e.kind() != HubException.Kind.NOT_FOUND) {
-                    throw e;
-                }
-            }
-        }
-        return dir;
+    /** Restores the revision that was in effect before. */
+    interface RevisionScope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private String revisionOf(Artifact artifact) {
+        String override = revisionOverride.get();
+        return override != null ? override : artifact.getProperties().get(REVISION);
+    }
+
+    @Override
+    public void prepare(Artifact artifact, Progress progress) throws IOException {
+        fetch.fetch(entry(artifact.getName()), revisionOf(artifact), progress);
     }
 
     @Override
     public Path getResourceDirectory(Artifact artifact) throws IOException {
         CatalogEntry entry = entry(artifact.getName());
-        return entry.bundled() != null ? entry.bundledDirectory() : hub.localDir(entry.repo(), entry.revision());
+        String revision = revisionOf(artifact);
+        Path dir = fetch.cached(entry, revision);
+        return dir != null ? dir : hub.localDir(entry.repo(), revision);
     }
 
     @Override
@@ -127,7 +136,7 @@ final class HubRepository extends AbstractRepository {
         Map<String, String> properties = new LinkedHashMap<>();
         if (entry.bundled() == null) {
             properties.put("repo", entry.repo());
-            properties.put("revision", entry.revision());
+            properties.put(REVISION, entry.revision());
         } else {
             properties.put("bundled", entry.bundled());
         }

@@ -144,6 +144,14 @@ class CheckpointTest {
     }
 
     @Test
+    void shardNamedByAbsolutePathOrBackslash() throws IOException {
+        writeIndex("{\"x\":\"/tmp/elsewhere.safetensors\"}");
+        assertFailsNaming(dir, Checkpoint.INDEX_FILE, "tensor \"x\"", "/tmp/elsewhere.safetensors", "absolute");
+        writeIndex("{\"x\":\"..\\\\elsewhere.safetensors\"}");
+        assertFailsNaming(dir, Checkpoint.INDEX_FILE, "tensor \"x\"", "backslash");
+    }
+
+    @Test
     void indexNotJson() throws IOException {
         Files.writeString(dir.resolve(Checkpoint.INDEX_FILE), "{\"weight_map\": {");
         assertFailsNaming(dir, Checkpoint.INDEX_FILE, "not valid JSON");

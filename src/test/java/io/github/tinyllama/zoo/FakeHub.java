@@ -1,5 +1,7 @@
 package io.github.tinyllama.zoo;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
@@ -23,6 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A stand-in for the Hugging Face hub on 127.0.0.1: serves files under
  * {@code /{repo}/resolve/{revision}/{file}}, LFS files as a 302 to {@code /cdn/{sha256}} with
  * {@code X-Linked-ETag} and {@code X-Linked-Size}, and records every request.
+ *
+ * <p>{@code /api/models/{repo}/revision/{revision}} answers as the hub's API does: the commit {@code sha}
+ * and {@code siblings}. The sha is a hash of the revision's current files, and answering freezes
+ * those files under {@code /resolve/{sha}/}, so a branch that moves later keeps its old commit.
  */
 public final class FakeHub implements AutoCloseable {
     /** One request as the server saw it. */
@@ -52,6 +59,12 @@ public final class FakeHub implements AutoCloseable {
     volatile boolean stallInsteadOfDrop;
     /** How many more requests are answered with 503. */
     final AtomicInteger unavailableLeft = new AtomicInteger();
+    /** When set, every API request is answered with this status. */
+    volatile int apiStatus;
+    /** When set, every API request is answered 200 with this body. */
+    volatile String apiBody;
+    /** Names the API lists beside the real files (to play a hostile hub). */
+    final List<String> extraSiblings = new ArrayList<>();
 
     public FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -99,6 +112,12 @@ public final class FakeHub implements AutoCloseable {
         return requests().stream().filter(r -> r.method().equals(method) && r.path().contains(pathPart)).toList();
     }
 
+    /** Replaces every file of a revision with nothing (a branch about to be rewritten). */
+    void clear(String repo, String revision) {
+        String prefix = path(repo, revision, "");
+        files.keySet().removeIf(k -> k.startsWith(prefix));
+    }
+
     static String path(String repo, String revision, String file) {
         return "/" + repo + "/resolve/" + revision + "/" + file;
     }
@@ -140,6 +159,10 @@ public final class FakeHub implements AutoCloseable {
                 send(ex, 503, "try later");
                 return;
             }
+            if (path.startsWith("/api/models/")) {
+                answerApi(ex, path.substring("/api/models/".length()));
+                return;
+            }
             if (path.startsWith("/cdn/")) {
                 byte[] body = cdn.get(path.substring(5));
                 if (body == null) {
@@ -178,6 +201,58 @@ public final class FakeHub implements AutoCloseable {
         } finally {
             ex.close();
         }
+    }
+
+    private void answerApi(HttpExchange ex, String repoAndRevision) throws IOException {
+        if (apiStatus != 0) {
+            send(ex, apiStatus, "{\"error\": \"the API is down\"}");
+            return;
+        }
+        if (apiBody != null) {
+            send(ex, 200, apiBody);
+            return;
+        }
+        int at = repoAndRevision.indexOf("/revision/");
+        String repo = repoAndRevision.substring(0, at);
+        String revision = repoAndRevision.substring(at + "/revision/".length());
+        String prefix = path(repo, revision, "");
+        Map<String, byte[]> current = new TreeMap<>();
+        files.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                current.put(k.substring(prefix.length()), v);
+            }
+        });
+        if (current.isEmpty()) {
+            ex.getResponseHeaders().set("X-Error-Code", "RevisionNotFound");
+            send(ex, 404, "{\"error\": \"Invalid rev id: " + revision + "\"}");
+            return;
+        }
+        StringBuilder tree = new StringBuilder();
+        current.forEach((name, body) -> tree.append(name).append(' ').append(sha256(body)).append('\n'));
+        String sha = sha1(tree.toString().getBytes(StandardCharsets.UTF_8));
+        JsonArray siblings = new JsonArray();
+        current.forEach((name, body) -> {
+            files.put(path(repo, sha, name), body);
+            String lfsSha = lfs.get(path(repo, revision, name));
+            if (lfsSha != null) {
+                lfs.put(path(repo, sha, name), lfsSha);
+            }
+            JsonObject sibling = new JsonObject();
+            sibling.addProperty("rfilename", name);
+            siblings.add(sibling);
+        });
+        synchronized (extraSiblings) {
+            for (String name : extraSiblings) {
+                JsonObject sibling = new JsonObject();
+                sibling.addProperty("rfilename", name);
+                siblings.add(sibling);
+            }
+        }
+        JsonObject answer = new JsonObject();
+        answer.addProperty("id", repo);
+        answer.addProperty("sha", sha);
+        answer.add("siblings", siblings);
+        send(ex, 200, answer.toString());
     }
 
     private void serveBody(HttpExchange ex, byte[] body) throws IOException {

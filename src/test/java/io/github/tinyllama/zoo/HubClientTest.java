@@ -327,6 +327,21 @@ class HubClientTest {
         assertThrows(IllegalArgumentException.class, () -> c.fileUrl(REPO, "..", "a"));
     }
 
+    @Test
+    void fileListsPointingOutsideTheCacheAreRefusedBeforeAnyRequest() throws IOException {
+        HubClient c = client().build();
+        for (String bad : List.of("../../outside.bin", "/tmp/abs.bin", "sub\\..\\x.bin", "C:x.bin", "a//b.json")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> c.download(REPO, REV, List.of("config.json", bad), null), bad);
+            assertTrue(e.getMessage().contains("the file list of " + REPO + "@" + REV + " names \"" + bad + "\""),
+                    e.getMessage());
+        }
+        assertEquals(List.of(), hub.requests(), "no request for any list with a bad name");
+        try (Stream<Path> s = Files.walk(cache)) {
+            assertEquals(List.of(cache), s.toList(), "nothing written");
+        }
+    }
+
     /** Remembers what a download reported. */
     private static final class RecordingProgress implements Progress {
         long max = -1;

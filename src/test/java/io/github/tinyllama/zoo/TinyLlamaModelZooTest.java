@@ -110,7 +110,9 @@ class TinyLlamaModelZooTest {
                 .optArgument("maxNewTokens", 2)
                 .build();
         try (ZooModel<String, String> model = criteria.loadModel()) {
-            assertEquals(hub(false).localDir(REPO, "main"), model.getModelPath());
+            String sha = hub(true).cache().commitOf(REPO, "main");
+            assertEquals(hub(false).cacheRoot().resolve("TinyLlama--" + NAME + "/snapshots/" + sha),
+                    model.getModelPath(), "pinned to the commit main points to");
         }
     }
 
@@ -152,8 +154,9 @@ class TinyLlamaModelZooTest {
             properties.forEach(System::setProperty);
             assertEquals(0, Main.run("generate", "--model", NAME, "--prompt", "Hello", "--max-new-tokens", "3",
                     "--json"));
-            assertTrue(Files.isRegularFile(dir.resolve("djl-cache").resolve(HubClient.CACHE_SUBDIR)
-                    .resolve("TinyLlama--" + NAME).resolve("main").resolve("model.safetensors")));
+            HubClient cli = HubClient.builder().cacheDir(dir.resolve("djl-cache")).offline(true).build();
+            String sha = cli.cache().commitOf(REPO, "main");
+            assertTrue(Files.isRegularFile(cli.localDir(REPO, sha).resolve("model.safetensors")), sha);
         } finally {
             saved.forEach((k, v) -> {
                 if (v == null) {

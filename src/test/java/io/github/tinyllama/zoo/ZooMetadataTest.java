@@ -72,6 +72,29 @@ class ZooMetadataTest {
     }
 
     @Test
+    void sourcesArePublicReferencesNotLocalPaths() throws IOException {
+        JsonArray sources = root.getAsJsonArray("sources");
+        assertEquals(List.of("paper", "repository", "model cards"),
+                sources.asList().stream().map(s -> s.getAsJsonObject().get("id").getAsString()).toList());
+        for (JsonElement s : sources) {
+            assertTrue(s.getAsJsonObject().get("url").getAsString().startsWith("https://"), s.toString());
+        }
+        for (JsonObject model : models.values()) {
+            if (model.has("paper")) {
+                for (Map.Entry<String, JsonElement> table : model.getAsJsonObject("paper").entrySet()) {
+                    String source = table.getValue().getAsJsonObject().get("source").getAsString();
+                    assertTrue(source.startsWith("https://github.com/jzhang38/TinyLlama/")
+                            || source.startsWith("arXiv:2401.02385"), model.get("artifactId") + ": " + source);
+                }
+            }
+        }
+        String text = Files.readString(FILE, StandardCharsets.UTF_8);
+        for (String local : List.of("/work/", "/home/", "/tmp/", "shared/notes", "research notes")) {
+            assertFalse(text.contains(local), "the catalogue mentions " + local);
+        }
+    }
+
+    @Test
     void artifactIdsAreUniqueAndNameTheRepo() {
         assertEquals(root.getAsJsonArray("models").size(), models.size());
         Set<String> repos = new HashSet<>();

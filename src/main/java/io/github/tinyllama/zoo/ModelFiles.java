@@ -1,0 +1,51 @@
+package io.github.tinyllama.zoo;
+
+import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.checkpoint.SideFiles;
+import io.github.tinyllama.config.LlamaConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Chooses what a model needs from the files a repository holds: the weights in the first form found
+ * of safetensors, sharded safetensors, {@code pytorch_model.bin} and sharded {@code .bin}; the
+ * config; {@code tokenizer.json}, else {@code tokenizer.model} (converted by our converter when
+ * loaded); and the generation config, tokenizer config and special tokens map when present.
+ *
+ * @param files the files to download first, in order
+ * @param index the shard index among them whose shards must follow, or null for unsharded weights
+ */
+record ModelFiles(List<String> files, String index) {
+
+    private static final List<String> WEIGHTS = List.of(Checkpoint.SINGLE_FILE, Checkpoint.INDEX_FILE,
+            Checkpoint.TORCH_FILE, Checkpoint.TORCH_INDEX_FILE);
+    private static final String TOKENIZER_JSON = "tokenizer.json";
+    private static final String TOKENIZER_MODEL = "tokenizer.model";
+
+    /**
+     * Chooses from a listing.
+     *
+     * @throws HubException ({@code NOT_FOUND}) if the repository has no config or no weights in a
+     *     form we read; the message lists what it has
+     */
+    static ModelFiles choose(String repo, RepoListing listing) throws HubException {
+        List<String> have = listing.files();
+        String weights = WEIGHTS.stream().filter(have::contains).findFirst().orElse(null);
+        if (weights == null || !have.contains(LlamaConfig.FILE_NAME)) {
+            throw new HubException(HubException.Kind.NOT_FOUND, repo + "@" + listing.sha() + " holds no "
+                    + (weights == null ? "weights we can read (" + String.join(", ", WEIGHTS) + ")"
+                            : LlamaConfig.FILE_NAME)
+                    + "; its files are: " + String.join(", ", have));
+        }
+        List<String> files = new ArrayList<>();
+        files.add(LlamaConfig.FILE_NAME);
+        files.add(weights);
+        for (String side : SideFiles.NAMES) {
+            boolean otherTokenizer = side.equals(TOKENIZER_MODEL) && have.contains(TOKENIZER_JSON);
+            if (have.contains(side) && !otherTokenizer) {
+                files.add(side);
+            }
+        }
+        return new ModelFiles(List.copyOf(files), weights.endsWith(".index.json") ? weights : null);
+    }
+}

@@ -1,0 +1,132 @@
+package io.github.tinyllama.zoo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.tinyllama.testing.CliRun;
+import io.github.tinyllama.testing.TinyModels;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code tinyllama models} and {@code tinyllama download} against the stand-in hub, online and offline. */
+@Timeout(120)
+class HubCommandsTest {
+    private static final String NAME = "TinyLlama-1.1B-Chat-v1.0";
+    private static final String REPO = "TinyLlama/" + NAME;
+
+    @TempDir
+    Path work;
+    private FakeHub fake;
+    private final Map<String, String> saved = new HashMap<>();
+
+    @BeforeEach
+    void serve() throws IOException {
+        fake = new FakeHub();
+        for (String revision : List.of("main", "v2")) {
+            Path model = TinyModels.withTokenizer(work.resolve("model-" + revision), revision.length());
+            for (String file : List.of("config.json", "tokenizer.json", "tokenizer_config.json")) {
+                fake.addGitFile(REPO, revision, file, Files.readAllBytes(model.resolve(file)));
+            }
+            fake.addLfsFile(REPO, revision, "model.safetensors", Files.readAllBytes(model.resolve("model.safetensors")));
+        }
+        set("HF_ENDPOINT", fake.endpoint());
+        set("DJL_CACHE_DIR", work.resolve("djl-cache").toString());
+        set("ai.djl.offline", "false");
+    }
+
+    private void set(String key, String value) {
+        saved.putIfAbsent(key, System.getProperty(key));
+        System.setProperty(key, value);
+    }
+
+    @AfterEach
+    void restore() {
+        fake.close();
+        saved.forEach((k, v) -> {
+            if (v == null) {
+                System.clearProperty(k);
+            } else {
+                System.setProperty(k, v);
+            }
+        });
+    }
+
+    private static JsonObject entry(CliRun models, String name) {
+        for (JsonElement e : JsonParser.parseString(models.out()).getAsJsonArray()) {
+            if (e.getAsJsonObject().get("name").getAsString().equals(name)) {
+                return e.getAsJsonObject();
+            }
+        }
+        throw new AssertionError(name + " not listed: " + models.out());
+    }
+
+    @Test
+    void downloadFetchesOnceAndModelsShowsWhereItIsOffline() throws IOException {
+        CliRun before = CliRun.of("models", "--json");
+        assertEquals(0, before.status(), before.err());
+        JsonArray all = JsonParser.parseString(before.out()).getAsJsonArray();
+        assertEquals(Catalog.entries().size(), all.size());
+        JsonObject chat = entry(before, NAME);
+        assertFalse(chat.get("cached").getAsBoolean());
+        assertEquals("zephyr", chat.get("chat_format").getAsString());
+        assertEquals("3T", chat.get("training_tokens").getAsString());
+        assertTrue(chat.get("paper").isJsonNull(), "the paper gives no scores for it");
+        JsonObject base = entry(before, "TinyLlama-1.1B-intermediate-step-1431k-3T");
+        assertEquals(52.99, base.getAsJsonObject("paper").getAsJsonObject("commonsense").get("average").getAsDouble());
+        assertEquals(0, fake.requests().size(), "models makes no request");
+
+        CliRun download = CliRun.of("download", NAME);
+        assertEquals(0, download.status(), download.err());
+        Path dir = Path.of(download.out().strip());
+        assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")), dir.toString());
+
+        set("ai.djl.offline", "true");
+        int requests = fake.requests().size();
+        CliRun again = CliRun.of("download", NAME);
+        assertEquals(0, again.status(), again.err());
+        assertEquals(dir.toString(), again.out().strip());
+        JsonObject listed = entry(CliRun.of("models", "--json"), NAME);
+        assertTrue(listed.get("cached").getAsBoolean());
+        assertEquals(dir.toString(), listed.get("path").getAsString());
+        assertEquals(Files.size(dir.resolve("model.safetensors")) + Files.size(dir.resolve("config.json"))
+                + Files.size(dir.resolve("tokenizer.json")) + Files.size(dir.resolve("tokenizer_config.json")),
+                listed.get("bytes").getAsLong());
+        CliRun table = CliRun.of("models");
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith(NAME + " ") && l.contains(dir.toString())),
+                table.out());
+        assertEquals(requests, fake.requests().size(), "offline: no request");
+    }
+
+    @Test
+    void downloadTakesARevisionAndOfflineMissesSayWhatToDo() {
+        CliRun v2 = CliRun.of("download", NAME, "--revision", "v2");
+        assertEquals(0, v2.status(), v2.err());
+        assertTrue(Files.isRegularFile(Path.of(v2.out().strip()).resolve("model.safetensors")));
+        assertEquals(List.of(), fake.requests("GET", "/resolve/main/"));
+
+        set("ai.djl.offline", "true");
+        CliRun main = CliRun.of("download", NAME);
+        assertEquals(1, main.status());
+        assertTrue(main.err().contains("Offline mode is on") && main.err().contains(REPO), main.err());
+        CliRun unknown = CliRun.of("download", "no-such-model");
+        assertEquals(1, unknown.status());
+        assertTrue(unknown.err().contains("'no-such-model'") && unknown.err().contains(NAME), unknown.err());
+    }
+}
