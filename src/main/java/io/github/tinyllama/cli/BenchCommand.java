@@ -41,11 +41,18 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("prompt_tokens", r.promptTokens());
             o.addProperty("new_tokens", r.newTokens());
             o.addProperty("dtype", modelOptions.dtype.name());
+            o.addProperty("bandwidth_bytes_per_second", r.bandwidthBytesPerSecond());
+            o.addProperty("weight_bytes_per_token", r.weightBytesPerToken());
+            o.addProperty("roofline_tokens_per_second", r.rooflineTokensPerSecond());
+            o.addProperty("roofline_fraction", r.rooflineFraction());
             System.out.println(Json.write(o));
         } else {
             System.out.printf(Locale.ROOT, "load %.2f s, prefill %.1f tokens/s (%d tokens), decode %.2f tokens/s"
                     + " (%d tokens), peak RSS %.2f GB, %s%n", r.loadSeconds(), r.prefillTokensPerSecond(),
                     r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, modelOptions.dtype);
+            System.out.printf(Locale.ROOT, "memory read %.1f GB/s (measured now); %.2f GB of weights per token allow"
+                    + " %.1f tokens/s; decode reached %.0f%% of that roofline%n", r.bandwidthBytesPerSecond() / 1e9,
+                    r.weightBytesPerToken() / 1e9, r.rooflineTokensPerSecond(), 100 * r.rooflineFraction());
         }
         return 0;
     }

@@ -208,9 +208,11 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
         for (String key : List.of("load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
-                "peak_rss_bytes")) {
+                "peak_rss_bytes", "bandwidth_bytes_per_second", "weight_bytes_per_token", "roofline_fraction")) {
             assertTrue(o.get(key).getAsDouble() > 0, key);
         }
+        assertEquals(o.get("weight_bytes_per_token").getAsDouble() * o.get("decode_tokens_per_second").getAsDouble()
+                / o.get("bandwidth_bytes_per_second").getAsDouble(), o.get("roofline_fraction").getAsDouble(), 1e-9);
     }
 
     @Test
