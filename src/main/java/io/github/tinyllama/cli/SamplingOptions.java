@@ -1,6 +1,7 @@
 package io.github.tinyllama.cli;
 
 import io.github.tinyllama.generate.GenerationConfig;
+import io.github.tinyllama.generate.Speculation;
 
 import picocli.CommandLine.Option;
 
@@ -32,6 +33,22 @@ final class SamplingOptions {
     @Option(names = "--stop", paramLabel = "STR", description = "Stop before this text (repeatable).")
     List<String> stop = new ArrayList<>();
 
+    /** How to draft tokens for speculative decoding. */
+    enum SpeculateMode { none, ngram }
+
+    @Option(names = "--speculate", paramLabel = "MODE", defaultValue = "none",
+            description = "ngram: draft tokens by looking the last n-gram up in the prompt and output, check them in"
+                    + " one pass (same output, fewer passes when the output copies its input). Default: ${DEFAULT-VALUE}.")
+    SpeculateMode speculate;
+
+    @Option(names = "--speculate-ngram", paramLabel = "N", defaultValue = "3",
+            description = "Tokens that must match for a draft. Default: ${DEFAULT-VALUE}.")
+    int speculateNgram;
+
+    @Option(names = "--speculate-tokens", paramLabel = "K", defaultValue = "8",
+            description = "Most drafted tokens per pass. Default: ${DEFAULT-VALUE}.")
+    int speculateTokens;
+
     GenerationConfig.Builder toBuilder() {
         return GenerationConfig.builder()
                 .maxNewTokens(maxNewTokens)
@@ -40,6 +57,8 @@ final class SamplingOptions {
                 .topP(topP)
                 .repetitionPenalty(repetitionPenalty)
                 .seed(seed)
-                .stopStrings(stop);
+                .stopStrings(stop)
+                .speculation(speculate == SpeculateMode.ngram ? new Speculation(speculateNgram, speculateTokens)
+                        : Speculation.OFF);
     }
 }

@@ -96,6 +96,24 @@ class CliTest {
     }
 
     @Test
+    void speculationGivesThePlainOutput() throws IOException {
+        String path = modelWithTokenizer().toString();
+        String[] common = {"generate", "--model", path, "--prompt-ids", "1,450,4996,450,4996,450", "--max-new-tokens",
+            "12", "--json"};
+        JsonObject plain = CliRun.of(common).json();
+        String[] fast = java.util.Arrays.copyOf(common, common.length + 5);
+        System.arraycopy(new String[] {"--speculate", "ngram", "--speculate-ngram", "1", "--speculate-tokens=4"}, 0,
+                fast, common.length, 5);
+        CliRun r = CliRun.of(fast);
+        assertEquals(0, r.status(), r.err());
+        assertEquals(plain.getAsJsonArray("ids"), r.json().getAsJsonArray("ids"));
+        assertEquals(0, plain.get("drafted_tokens").getAsInt());
+        // A random model's output seldom repeats a token, so drafts are rare here (SpeculationTest checks them).
+        assertTrue(r.json().get("accepted_tokens").getAsInt() <= r.json().get("drafted_tokens").getAsInt(), r.out());
+        assertEquals(2, CliRun.of("generate", "--model", path, "--prompt", "x", "--speculate", "medusa").status());
+    }
+
+    @Test
     void thePromptMayBeGivenAsTheArgument() throws IOException {
         String path = modelWithTokenizer().toString();
         CliRun positional = CliRun.of("generate", "--model", path, "Once upon", "--max-new-tokens", "4", "--json");
