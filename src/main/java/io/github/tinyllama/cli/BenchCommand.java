@@ -3,11 +3,16 @@ package io.github.tinyllama.cli;
 import com.google.gson.JsonObject;
 
 import io.github.tinyllama.generate.Benchmark;
+import io.github.tinyllama.generate.Speculation;
+import io.github.tinyllama.generate.SpeculationBenchmark;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -28,8 +33,26 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--speculate-prompt", paramLabel = "FILE",
+            description = "Instead: compare decoding this text's continuation with and without prompt-lookup"
+                    + " speculation (same run, best of --rounds each), with the acceptance rate.")
+    Path speculatePrompt;
+
+    @Option(names = "--speculate-ngram", paramLabel = "N", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
+    int speculateNgram;
+
+    @Option(names = "--speculate-tokens", paramLabel = "K", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
+    int speculateTokens;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "2",
+            description = "Measured pairs for --speculate-prompt. Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
     @Override
     public Integer call() throws Exception {
+        if (speculatePrompt != null) {
+            return speculation();
+        }
         Benchmark.Result r = Benchmark.run(ModelLoading.resolve(modelOptions.model, json), modelOptions.dtype.dataType, null, promptTokens,
                 newTokens);
         if (json) {
@@ -55,5 +78,33 @@ final class BenchCommand implements Callable<Integer> {
                     r.weightBytesPerToken() / 1e9, r.rooflineTokensPerSecond(), 100 * r.rooflineFraction());
         }
         return 0;
+    }
+
+    private int speculation() throws IOException {
+        String prompt = Files.readString(speculatePrompt);
+        SpeculationBenchmark.Result r = SpeculationBenchmark.run(ModelLoading.resolve(modelOptions.model, json),
+                modelOptions.dtype.dataType, null, prompt, newTokens, new Speculation(speculateNgram, speculateTokens),
+                rounds);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("plain_tokens_per_second", r.plainTokensPerSecond());
+            o.addProperty("speculative_tokens_per_second", r.speculativeTokensPerSecond());
+            o.addProperty("speed_up", r.speedUp());
+            o.addProperty("drafted_tokens", r.draftedTokens());
+            o.addProperty("accepted_tokens", r.acceptedTokens());
+            o.addProperty("acceptance_rate", r.acceptanceRate());
+            o.addProperty("prompt_tokens", r.promptTokens());
+            o.addProperty("new_tokens", r.newTokens());
+            o.addProperty("identical", r.identical());
+            o.addProperty("dtype", modelOptions.dtype.name());
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf(Locale.ROOT, "decode %.2f tokens/s plain, %.2f with speculation (x%.2f); %d of %d drafted"
+                    + " tokens kept (%.0f%%); %d prompt + %d new tokens, %s, output %s%n", r.plainTokensPerSecond(),
+                    r.speculativeTokensPerSecond(), r.speedUp(), r.acceptedTokens(), r.draftedTokens(),
+                    100 * r.acceptanceRate(), r.promptTokens(), r.newTokens(), modelOptions.dtype,
+                    r.identical() ? "identical" : "DIFFERENT");
+        }
+        return r.identical() ? 0 : 1;
     }
 }
