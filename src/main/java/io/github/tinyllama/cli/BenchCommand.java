@@ -3,7 +3,6 @@ package io.github.tinyllama.cli;
 import com.google.gson.JsonObject;
 
 import io.github.tinyllama.generate.Benchmark;
-import io.github.tinyllama.generate.Speculation;
 import io.github.tinyllama.generate.SpeculationBenchmark;
 
 import picocli.CommandLine.Command;
@@ -38,11 +37,8 @@ final class BenchCommand implements Callable<Integer> {
                     + " speculation (same run, best of --rounds each), with the acceptance rate.")
     Path speculatePrompt;
 
-    @Option(names = "--speculate-ngram", paramLabel = "N", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
-    int speculateNgram;
-
-    @Option(names = "--speculate-tokens", paramLabel = "K", defaultValue = "8", description = "Default: ${DEFAULT-VALUE}.")
-    int speculateTokens;
+    @Mixin
+    SpeculationOptions drafting;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "2",
             description = "Measured pairs for --speculate-prompt. Default: ${DEFAULT-VALUE}.")
@@ -83,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
     private int speculation() throws IOException {
         String prompt = Files.readString(speculatePrompt);
         SpeculationBenchmark.Result r = SpeculationBenchmark.run(ModelLoading.resolve(modelOptions.model, json),
-                modelOptions.dtype.dataType, null, prompt, newTokens, new Speculation(speculateNgram, speculateTokens),
+                modelOptions.dtype.dataType, null, prompt, newTokens, drafting.speculation(),
                 rounds);
         if (json) {
             JsonObject o = new JsonObject();

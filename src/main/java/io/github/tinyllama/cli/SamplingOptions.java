@@ -3,6 +3,7 @@ package io.github.tinyllama.cli;
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.Speculation;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -41,13 +42,8 @@ final class SamplingOptions {
                     + " one pass (same output, fewer passes when the output copies its input). Default: ${DEFAULT-VALUE}.")
     SpeculateMode speculate;
 
-    @Option(names = "--speculate-ngram", paramLabel = "N", defaultValue = "3",
-            description = "Tokens that must match for a draft. Default: ${DEFAULT-VALUE}.")
-    int speculateNgram;
-
-    @Option(names = "--speculate-tokens", paramLabel = "K", defaultValue = "8",
-            description = "Most drafted tokens per pass. Default: ${DEFAULT-VALUE}.")
-    int speculateTokens;
+    @Mixin
+    SpeculationOptions drafting;
 
     GenerationConfig.Builder toBuilder() {
         return GenerationConfig.builder()
@@ -58,7 +54,6 @@ final class SamplingOptions {
                 .repetitionPenalty(repetitionPenalty)
                 .seed(seed)
                 .stopStrings(stop)
-                .speculation(speculate == SpeculateMode.ngram ? new Speculation(speculateNgram, speculateTokens)
-                        : Speculation.OFF);
+                .speculation(speculate == SpeculateMode.ngram ? drafting.speculation() : Speculation.OFF);
     }
 }
