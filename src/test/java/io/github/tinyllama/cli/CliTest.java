@@ -64,7 +64,8 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
         assertEquals(Set.of("prompt_ids", "ids", "text", "finish_reason", "prompt_tokens", "generated_tokens",
-                "prefill_seconds", "decode_seconds", "decode_tokens_per_second"), o.keySet());
+                "prefill_seconds", "decode_seconds", "decode_tokens_per_second", "drafted_tokens", "accepted_tokens"),
+                o.keySet());
         assertEquals(1, o.getAsJsonArray("prompt_ids").get(0).getAsLong(), "BOS first");
         assertEquals(o.getAsJsonArray("prompt_ids").size(), o.get("prompt_tokens").getAsInt());
         assertEquals(o.getAsJsonArray("ids").size(), o.get("generated_tokens").getAsInt());
