@@ -3,11 +3,15 @@ package io.github.tinyllama.cli;
 import com.google.gson.JsonObject;
 
 import io.github.tinyllama.generate.Benchmark;
+import io.github.tinyllama.generate.SpeculationBenchmark;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -28,10 +32,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--speculate-prompt", paramLabel = "FILE",
+            description = "Instead: compare decoding this text's continuation with and without prompt-lookup"
+                    + " speculation (same run, best of --rounds each), with the acceptance rate.")
+    Path speculatePrompt;
+
+    @Mixin
+    SpeculationOptions drafting;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "2",
+            description = "Measured pairs for --speculate-prompt. Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
     @Override
     public Integer call() throws Exception {
-        Benchmark.Result r = Benchmark.run(ModelLoading.resolve(modelOptions.model, modelOptions.revision, json), modelOptions.dtype.dataType, null, promptTokens,
-                newTokens);
+        if (speculatePrompt != null) {
+            return speculation();
+        }
+        Path model = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
+        Benchmark.Result r = Benchmark.run(model, modelOptions.dtype.dataType, null, promptTokens, newTokens);
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("load_seconds", r.loadSeconds());
@@ -41,12 +60,48 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("prompt_tokens", r.promptTokens());
             o.addProperty("new_tokens", r.newTokens());
             o.addProperty("dtype", modelOptions.dtype.name());
+            o.addProperty("bandwidth_bytes_per_second", r.bandwidthBytesPerSecond());
+            o.addProperty("weight_bytes_per_token", r.weightBytesPerToken());
+            o.addProperty("roofline_tokens_per_second", r.rooflineTokensPerSecond());
+            o.addProperty("roofline_fraction", r.rooflineFraction());
             System.out.println(Json.write(o));
         } else {
             System.out.printf(Locale.ROOT, "load %.2f s, prefill %.1f tokens/s (%d tokens), decode %.2f tokens/s"
                     + " (%d tokens), peak RSS %.2f GB, %s%n", r.loadSeconds(), r.prefillTokensPerSecond(),
                     r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, modelOptions.dtype);
+            System.out.printf(Locale.ROOT, "memory read %.1f GB/s (measured now); %.2f GB of weights per token allow"
+                    + " %.1f tokens/s; decode reached %.0f%% of that roofline%n", r.bandwidthBytesPerSecond() / 1e9,
+                    r.weightBytesPerToken() / 1e9, r.rooflineTokensPerSecond(), 100 * r.rooflineFraction());
         }
         return 0;
+    }
+
+    private int speculation() throws IOException {
+        String prompt = Files.readString(speculatePrompt);
+        Path model = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
+        SpeculationBenchmark.Result r = SpeculationBenchmark.run(model,
+                modelOptions.dtype.dataType, null, prompt, newTokens, drafting.speculation(),
+                rounds);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("plain_tokens_per_second", r.plainTokensPerSecond());
+            o.addProperty("speculative_tokens_per_second", r.speculativeTokensPerSecond());
+            o.addProperty("speed_up", r.speedUp());
+            o.addProperty("drafted_tokens", r.draftedTokens());
+            o.addProperty("accepted_tokens", r.acceptedTokens());
+            o.addProperty("acceptance_rate", r.acceptanceRate());
+            o.addProperty("prompt_tokens", r.promptTokens());
+            o.addProperty("new_tokens", r.newTokens());
+            o.addProperty("identical", r.identical());
+            o.addProperty("dtype", modelOptions.dtype.name());
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf(Locale.ROOT, "decode %.2f tokens/s plain, %.2f with speculation (x%.2f); %d of %d drafted"
+                    + " tokens kept (%.0f%%); %d prompt + %d new tokens, %s, output %s%n", r.plainTokensPerSecond(),
+                    r.speculativeTokensPerSecond(), r.speedUp(), r.acceptedTokens(), r.draftedTokens(),
+                    100 * r.acceptanceRate(), r.promptTokens(), r.newTokens(), modelOptions.dtype,
+                    r.identical() ? "identical" : "DIFFERENT");
+        }
+        return r.identical() ? 0 : 1;
     }
 }

@@ -94,6 +94,8 @@ final class GenerateCommand implements Callable<Integer> {
         o.addProperty("prefill_seconds", r.prefillSeconds());
         o.addProperty("decode_seconds", r.decodeSeconds());
         o.addProperty("decode_tokens_per_second", r.decodeTokensPerSecond());
+        o.addProperty("drafted_tokens", r.draftedTokens());
+        o.addProperty("accepted_tokens", r.acceptedTokens());
         return o;
     }
 }

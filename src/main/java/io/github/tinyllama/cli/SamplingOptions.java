@@ -1,7 +1,9 @@
 package io.github.tinyllama.cli;
 
 import io.github.tinyllama.generate.GenerationConfig;
+import io.github.tinyllama.generate.Speculation;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -32,6 +34,17 @@ final class SamplingOptions {
     @Option(names = "--stop", paramLabel = "STR", description = "Stop before this text (repeatable).")
     List<String> stop = new ArrayList<>();
 
+    /** How to draft tokens for speculative decoding. */
+    enum SpeculateMode { none, ngram }
+
+    @Option(names = "--speculate", paramLabel = "MODE", defaultValue = "none",
+            description = "ngram: draft tokens by looking the last n-gram up in the prompt and output, check them in"
+                    + " one pass (same output, fewer passes when the output copies its input). Default: ${DEFAULT-VALUE}.")
+    SpeculateMode speculate;
+
+    @Mixin
+    SpeculationOptions drafting;
+
     GenerationConfig.Builder toBuilder() {
         return GenerationConfig.builder()
                 .maxNewTokens(maxNewTokens)
@@ -40,6 +53,7 @@ final class SamplingOptions {
                 .topP(topP)
                 .repetitionPenalty(repetitionPenalty)
                 .seed(seed)
-                .stopStrings(stop);
+                .stopStrings(stop)
+                .speculation(speculate == SpeculateMode.ngram ? drafting.speculation() : Speculation.OFF);
     }
 }

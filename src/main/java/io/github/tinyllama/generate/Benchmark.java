@@ -3,6 +3,8 @@ package io.github.tinyllama.generate;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 
+import io.github.tinyllama.config.LlamaConfig;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +28,23 @@ public final class Benchmark {
      * @param peakRssBytes the process's peak resident memory ({@code VmHWM}), or -1 where unknown
      * @param promptTokens prompt length used
      * @param newTokens tokens generated
+     * @param bandwidthBytesPerSecond streaming-read bandwidth measured in the same run ({@link MemoryBandwidth})
+     * @param weightBytesPerToken bytes of weights one decode step reads
      */
     public record Result(double loadSeconds, double prefillTokensPerSecond, double decodeTokensPerSecond,
-            long peakRssBytes, int promptTokens, int newTokens) {}
+            long peakRssBytes, int promptTokens, int newTokens, double bandwidthBytesPerSecond,
+            long weightBytesPerToken) {
+
+        /** The decode speed that reading every weight once per token at the measured bandwidth allows. */
+        public double rooflineTokensPerSecond() {
+            return bandwidthBytesPerSecond / weightBytesPerToken;
+        }
+
+        /** The fraction of that roofline the decode steps reached. */
+        public double rooflineFraction() {
+            return decodeTokensPerSecond / rooflineTokensPerSecond();
+        }
+    }
 
     /**
      * Runs the benchmark: one warm-up generation of a few tokens, then the measured one.
@@ -54,9 +70,27 @@ public final class Benchmark {
             long[] prompt = new SplittableRandom(0).longs(promptTokens, 3, vocab).toArray();
             model.generate(prompt, settings(Math.min(4, newTokens)), id -> true);
             GenerationResult r = model.generate(prompt, settings(newTokens), id -> true);
+            double bandwidth = MemoryBandwidth.measure(device, MemoryBandwidth.DEFAULT_BYTES, 5);
             return new Result(loadSeconds, promptTokens / r.prefillSeconds(), r.decodeTokensPerSecond(),
-                    peakRssBytes(), promptTokens, r.generatedTokens());
+                    peakRssBytes(), promptTokens, r.generatedTokens(), bandwidth,
+                    weightBytesPerToken(model.config(), dataType));
         }
+    }
+
+    /**
+     * Bytes of weights a batch-1 decode step reads: every matrix once in {@code dataType}, the norms in
+     * float32, and of the input embedding only one row (so an untied embedding table does not count).
+     *
+     * @param config the architecture
+     * @param dataType the type of the weight matrices
+     * @return bytes per token
+     */
+    public static long weightBytesPerToken(LlamaConfig config, DataType dataType) {
+        long hidden = config.hiddenSize();
+        long norms = (2L * config.numLayers() + 1) * hidden;
+        long embeddingTable = config.tieWordEmbeddings() ? 0 : (long) config.vocabSize() * hidden;
+        long matrices = config.parameterCount() - norms - embeddingTable;
+        return matrices * dataType.getNumOfBytes() + norms * Float.BYTES + hidden * dataType.getNumOfBytes();
     }
 
     private static GenerationConfig settings(int newTokens) {

@@ -2,6 +2,7 @@ package io.github.tinyllama.generate;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * How to generate: the token budget, the sampling rule and when to stop.
@@ -21,6 +22,8 @@ import java.util.List;
  * @param stopStrings generation ends before the first occurrence of any of these
  * @param leftTruncate drop the start of a prompt that does not fit the context instead of failing
  * @param ignoreEos keep generating after end-of-sequence tokens (for benchmarks)
+ * @param speculation prompt-lookup drafts checked in one pass ({@link Speculation#OFF} for none); the output is
+ *     the same either way
  */
 public record GenerationConfig(
         int maxNewTokens,
@@ -31,11 +34,13 @@ public record GenerationConfig(
         long seed,
         List<String> stopStrings,
         boolean leftTruncate,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        Speculation speculation) {
 
     /** Validates the values; each failure names the setting. */
     public GenerationConfig {
         stopStrings = List.copyOf(stopStrings);
+        Objects.requireNonNull(speculation, "speculation (use Speculation.OFF for none)");
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max new tokens must not be negative, found " + maxNewTokens);
         }
@@ -63,7 +68,7 @@ public record GenerationConfig(
         List<String> all = new ArrayList<>(stopStrings);
         extra.stream().filter(s -> !all.contains(s)).forEach(all::add);
         return new GenerationConfig(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, all, leftTruncate,
-                ignoreEos);
+                ignoreEos, speculation);
     }
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens. */
@@ -87,6 +92,7 @@ public record GenerationConfig(
         private List<String> stopStrings = List.of();
         private boolean leftTruncate;
         private boolean ignoreEos;
+        private Speculation speculation = Speculation.OFF;
 
         private Builder() {}
 
@@ -144,10 +150,16 @@ public record GenerationConfig(
             return this;
         }
 
+        /** Sets prompt-lookup speculation; {@link Speculation#OFF} (the default) decodes one token per pass. */
+        public Builder speculation(Speculation value) {
+            speculation = value;
+            return this;
+        }
+
         /** Builds and validates the config. */
         public GenerationConfig build() {
-            return new GenerationConfig(
-                    maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stopStrings, leftTruncate, ignoreEos);
+            return new GenerationConfig(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stopStrings,
+                    leftTruncate, ignoreEos, speculation);
         }
     }
 }

@@ -9,6 +9,8 @@ package io.github.tinyllama.generate;
  * @param finishReason why generation ended
  * @param prefillSeconds time to run the prompt through the model
  * @param decodeSeconds time spent producing tokens after the first
+ * @param draftedTokens tokens proposed by speculation ({@link Speculation}); 0 without it
+ * @param acceptedTokens of those, the ones kept (each saved a forward pass)
  */
 public record GenerationResult(
         long[] promptIds,
@@ -16,11 +18,25 @@ public record GenerationResult(
         String text,
         FinishReason finishReason,
         double prefillSeconds,
-        double decodeSeconds) {
+        double decodeSeconds,
+        int draftedTokens,
+        int acceptedTokens) {
+
+    /** A result of plain decoding, without speculation. */
+    public GenerationResult(long[] promptIds, long[] ids, String text, FinishReason finishReason,
+            double prefillSeconds, double decodeSeconds) {
+        this(promptIds, ids, text, finishReason, prefillSeconds, decodeSeconds, 0, 0);
+    }
 
     /** The same result with the given text (the model produces ids; the tokenizer turns them into text). */
     public GenerationResult withText(String newText) {
-        return new GenerationResult(promptIds, ids, newText, finishReason, prefillSeconds, decodeSeconds);
+        return new GenerationResult(promptIds, ids, newText, finishReason, prefillSeconds, decodeSeconds,
+                draftedTokens, acceptedTokens);
+    }
+
+    /** The fraction of drafted tokens kept, or 0 when nothing was drafted. */
+    public double acceptanceRate() {
+        return draftedTokens == 0 ? 0 : (double) acceptedTokens / draftedTokens;
     }
 
     /** Number of prompt tokens. */

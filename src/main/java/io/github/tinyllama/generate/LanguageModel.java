@@ -486,11 +486,25 @@ public final class LanguageModel implements AutoCloseable {
         return out;
     }
 
-    float[] nextLogits(long[] input, KvCache cache) {
+    /**
+     * Runs {@code input} after the cached tokens and returns the next-token logits of its last
+     * {@code positions} positions, one array each: 1 for plain decoding, 1 + draft length to check a
+     * speculative draft. Only those positions go through the vocabulary projection.
+     */
+    float[][] lastLogits(long[] input, int positions, KvCache cache) {
         try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
             scope.suppressNotUsedWarning();
+            ParameterStore ps = new ParameterStore(step, false);
             NDArray ids = step.create(input).reshape(1, input.length);
-            return block.forward(new ParameterStore(step, false), ids, cache, true, false).toFloatArray();
+            NDArray hidden = block.hiddenStates(ps, ids, cache, null, false);
+            NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(input.length - positions, input.length));
+            float[] flat = block.logits(ps, last, false).toFloatArray();
+            int vocab = config().vocabSize();
+            float[][] out = new float[positions][];
+            for (int i = 0; i < positions; i++) {
+                out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+            }
+            return out;
         }
     }
 

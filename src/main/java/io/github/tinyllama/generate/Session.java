@@ -62,28 +62,57 @@ public final class Session implements AutoCloseable {
             seen[(int) id] = true;
         }
         long[] out = new long[config.maxNewTokens()];
+        // The prompt and the output so far, where speculation looks for its drafts.
+        long[] text = Arrays.copyOf(prompt, prompt.length + out.length);
         int produced = 0;
+        int drafted = 0;
+        int accepted = 0;
         FinishReason reason = FinishReason.LENGTH;
         long started = System.nanoTime();
         long prefillDone = started;
         long[] input = Arrays.copyOfRange(prompt, reused, prompt.length);
-        while (produced < out.length && cache.length() + input.length <= cache.capacity()) {
-            float[] logits = model.nextLogits(input, cache);
-            remember(input);
+        boolean stopped = false;
+        while (!stopped && produced < out.length && cache.length() + input.length <= cache.capacity()) {
+            // The prefill pass drafts nothing, so its timing stays that of the prompt alone; a draft never asks
+            // for more tokens than the budget or the cache has left.
+            long[] draft = produced == 0 ? new long[0] : config.speculation().draft(text, prompt.length + produced,
+                    Math.min(out.length - produced - 1, cache.capacity() - cache.length() - input.length));
+            long[] fed = Arrays.copyOf(input, input.length + draft.length);
+            System.arraycopy(draft, 0, fed, input.length, draft.length);
+            int before = cache.length();
+            float[][] logits = model.lastLogits(fed, draft.length + 1, cache);
             if (produced == 0) {
                 prefillDone = System.nanoTime();
             }
-            int next = sampler.next(logits, seen);
-            seen[next] = true;
-            out[produced++] = next;
-            if (!config.ignoreEos() && model.isEndOfSequence(next)) {
-                reason = FinishReason.EOS;
-                break;
+            drafted += draft.length;
+            // Choose each position's token as plain decoding would, while the draft agrees with the choices.
+            int chosen = 0;
+            long next = -1;
+            while (chosen <= draft.length) {
+                next = sampler.next(logits[chosen], seen);
+                seen[(int) next] = true;
+                out[produced++] = next;
+                text[prompt.length + produced - 1] = next;
+                boolean agrees = chosen < draft.length && next == draft[chosen];
+                chosen++;
+                if (agrees) {
+                    accepted++;
+                }
+                if (!config.ignoreEos() && model.isEndOfSequence((int) next)) {
+                    reason = FinishReason.EOS;
+                    stopped = true;
+                } else if (!sink.accept(next)) {
+                    reason = FinishReason.STOP;
+                    stopped = true;
+                }
+                if (stopped || !agrees) {
+                    break;
+                }
             }
-            if (!sink.accept(next)) {
-                reason = FinishReason.STOP;
-                break;
-            }
+            // Keep what plain decoding would have cached: everything fed before the last chosen token.
+            int kept = input.length + chosen - 1;
+            cache.truncate(before + kept);
+            remember(Arrays.copyOf(fed, kept));
             input = new long[] {next};
         }
         long finished = System.nanoTime();
@@ -91,7 +120,7 @@ public final class Session implements AutoCloseable {
             prefillDone = finished;
         }
         return new GenerationResult(prompt, Arrays.copyOf(out, produced), "", reason,
-                (prefillDone - started) / 1e9, (finished - prefillDone) / 1e9);
+                (prefillDone - started) / 1e9, (finished - prefillDone) / 1e9, drafted, accepted);
     }
 
     /**

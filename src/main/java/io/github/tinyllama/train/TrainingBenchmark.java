@@ -24,7 +24,8 @@ public final class TrainingBenchmark {
      *
      * @param tokensPerSecond trained tokens per second over the measured steps
      * @param mfu utilisation: achieved model FLOP/s over the measured peak
-     * @param peakFlops the float32 matrix-multiply peak of the device (FLOP/s)
+     * @param peakFlops the float32 matrix-multiply peak of the device (FLOP/s): the fastest of a square product
+     *     and the model's own projections
      * @param flopsPerToken model FLOPs per trained token
      * @param parameters the model's parameter count
      */
@@ -42,7 +43,8 @@ public final class TrainingBenchmark {
      */
     public static Result run(LlamaConfig config, int seqLen, int microBatch, int steps) throws IOException {
         Device device = Engine.getInstance().defaultDevice();
-        double peak = Flops.measurePeak(device, device.isGpu() ? 4096 : 1024);
+        double peak = Flops.measurePeak(device,
+                Flops.gemmShapes(config, (long) seqLen * microBatch, device.isGpu() ? 4096 : 1024));
         TrainingSettings settings = new TrainingSettings(seqLen, microBatch, microBatch, steps + 1,
                 new LearningRateSchedule(1e-4, 1e-5, 1, steps + 1), 0.1, 0.9, 0.95, 1e-8, 1.0, 0, 0);
         Path scratch = Files.createTempDirectory("tinyllama-bench-train");

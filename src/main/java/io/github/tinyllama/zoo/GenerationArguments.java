@@ -2,6 +2,7 @@ package io.github.tinyllama.zoo;
 
 import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.generate.GenerationConfig;
+import io.github.tinyllama.generate.Speculation;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +14,9 @@ import java.util.Map;
  *
  * <p>Keys: {@code maxNewTokens}, {@code temperature}, {@code topK}, {@code topP},
  * {@code repetitionPenalty}, {@code seed}, {@code stop} (a list, or one string with stops
- * separated by {@code |}), {@code leftTruncate}. Values may be numbers or strings, as they arrive
- * from code, {@code serving.properties} or URL query strings.
+ * separated by {@code |}), {@code leftTruncate}, {@code speculate} ({@code none} or {@code ngram}, prompt-lookup
+ * speculative decoding) with {@code speculateNgram} and {@code speculateTokens}. Values may be numbers or strings,
+ * as they arrive from code, {@code serving.properties} or URL query strings.
  */
 final class GenerationArguments {
 
@@ -33,7 +35,21 @@ final class GenerationArguments {
                 .seed((long) number(arguments, "seed", 0))
                 .stopStrings(stops(arguments.get("stop")))
                 .leftTruncate(Boolean.parseBoolean(String.valueOf(arguments.get("leftTruncate"))))
+                .speculation(speculation(arguments))
                 .build();
+    }
+
+    private static Speculation speculation(Map<String, ?> arguments) {
+        Object value = arguments.get("speculate");
+        String mode = value == null ? "none" : value.toString().trim();
+        if (mode.equals("none")) {
+            return Speculation.OFF;
+        }
+        if (!mode.equals("ngram")) {
+            throw new IllegalArgumentException("argument speculate must be none or ngram, found '" + mode + "'");
+        }
+        return new Speculation(integer(arguments, "speculateNgram", Speculation.NGRAM.ngramSize()),
+                integer(arguments, "speculateTokens", Speculation.NGRAM.draftTokens()));
     }
 
     private static double number(Map<String, ?> arguments, String key, double fallback) {

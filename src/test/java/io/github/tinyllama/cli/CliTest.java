@@ -64,7 +64,8 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
         assertEquals(Set.of("prompt_ids", "ids", "text", "finish_reason", "prompt_tokens", "generated_tokens",
-                "prefill_seconds", "decode_seconds", "decode_tokens_per_second"), o.keySet());
+                "prefill_seconds", "decode_seconds", "decode_tokens_per_second", "drafted_tokens", "accepted_tokens"),
+                o.keySet());
         assertEquals(1, o.getAsJsonArray("prompt_ids").get(0).getAsLong(), "BOS first");
         assertEquals(o.getAsJsonArray("prompt_ids").size(), o.get("prompt_tokens").getAsInt());
         assertEquals(o.getAsJsonArray("ids").size(), o.get("generated_tokens").getAsInt());
@@ -93,6 +94,24 @@ class CliTest {
             long[] expected = lm.generate(new long[] {1, 450, 4996}, GenerationConfig.greedy(5), id -> true).ids();
             assertArrayEquals(expected, ids(r.json().getAsJsonArray("ids")));
         }
+    }
+
+    @Test
+    void speculationGivesThePlainOutput() throws IOException {
+        String path = modelWithTokenizer().toString();
+        String[] common = {"generate", "--model", path, "--prompt-ids", "1,450,4996,450,4996,450", "--max-new-tokens",
+            "12", "--json"};
+        JsonObject plain = CliRun.of(common).json();
+        String[] fast = java.util.Arrays.copyOf(common, common.length + 5);
+        System.arraycopy(new String[] {"--speculate", "ngram", "--speculate-ngram", "1", "--speculate-tokens=4"}, 0,
+                fast, common.length, 5);
+        CliRun r = CliRun.of(fast);
+        assertEquals(0, r.status(), r.err());
+        assertEquals(plain.getAsJsonArray("ids"), r.json().getAsJsonArray("ids"));
+        assertEquals(0, plain.get("drafted_tokens").getAsInt());
+        // A random model's output seldom repeats a token, so drafts are rare here (SpeculationTest checks them).
+        assertTrue(r.json().get("accepted_tokens").getAsInt() <= r.json().get("drafted_tokens").getAsInt(), r.out());
+        assertEquals(2, CliRun.of("generate", "--model", path, "--prompt", "x", "--speculate", "medusa").status());
     }
 
     @Test
@@ -208,9 +227,11 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
         for (String key : List.of("load_seconds", "prefill_tokens_per_second", "decode_tokens_per_second",
-                "peak_rss_bytes")) {
+                "peak_rss_bytes", "bandwidth_bytes_per_second", "weight_bytes_per_token", "roofline_fraction")) {
             assertTrue(o.get(key).getAsDouble() > 0, key);
         }
+        assertEquals(o.get("weight_bytes_per_token").getAsDouble() * o.get("decode_tokens_per_second").getAsDouble()
+                / o.get("bandwidth_bytes_per_second").getAsDouble(), o.get("roofline_fraction").getAsDouble(), 1e-9);
     }
 
     @Test

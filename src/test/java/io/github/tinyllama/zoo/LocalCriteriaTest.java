@@ -2,15 +2,19 @@ package io.github.tinyllama.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 
+import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.GenerationResult;
 import io.github.tinyllama.generate.TextStream;
+import io.github.tinyllama.generate.Speculation;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.testing.TinyModels;
 
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /** DJL's generic loading path (Criteria with a local directory) builds our block and translators. */
 class LocalCriteriaTest {
@@ -32,15 +37,20 @@ class LocalCriteriaTest {
     }
 
     private static Criteria<String, String> localCriteria() {
-        return Criteria.builder()
+        return localCriteria(Map.of());
+    }
+
+    private static Criteria<String, String> localCriteria(Map<String, Object> extra) {
+        Criteria.Builder<String, String> builder = Criteria.builder()
                 .setTypes(String.class, String.class)
                 .optModelPath(dir)
                 .optEngine("PyTorch")
                 .optArgument("blockFactory", TinyLlamaBlockFactory.class.getName())
                 .optTranslatorFactory(new TinyLlamaTranslatorFactory())
                 .optOption("hasParameter", "false")
-                .optArgument("maxNewTokens", 6)
-                .build();
+                .optArgument("maxNewTokens", 6);
+        extra.forEach(builder::optArgument);
+        return builder.build();
     }
 
     /** Six greedy tokens after "Hello" from the Java API. */
@@ -58,6 +68,24 @@ class LocalCriteriaTest {
                 Predictor<String, String> predictor = model.newPredictor()) {
             assertEquals(expected, predictor.predict("Hello"));
         }
+    }
+
+    @Test
+    void speculationFromCriteriaArgumentsKeepsTheOutput() throws Exception {
+        String expected = greedyHello();
+        Criteria<String, String> criteria = localCriteria(
+                Map.of("speculate", "ngram", "speculateNgram", "1", "speculateTokens", 4));
+        try (ZooModel<String, String> model = criteria.loadModel();
+                Predictor<String, String> predictor = model.newPredictor()) {
+            assertEquals(expected, predictor.predict("Hello"));
+        }
+        Map<String, Object> bad = Map.of("speculate", "medusa");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GenerationArguments.read(bad, GenerationDefaults.load(dir)));
+        assertTrue(e.getMessage().contains("speculate"), e.getMessage());
+        assertEquals(new Speculation(2, 5), GenerationArguments.read(
+                Map.of("speculate", "ngram", "speculateNgram", "2", "speculateTokens", "5"),
+                GenerationDefaults.load(dir)).speculation());
     }
 
     /** Streaming and chat need the text-level API; it reuses the zoo model's weights and leaves the model open. */
