@@ -1,6 +1,6 @@
 package io.github.tinyllama.cli;
 
-import io.github.tinyllama.nn.LoraMerge;
+import io.github.tinyllama.weights.LoraMerge;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package io.github.tinyllama.cli;
 
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.weights.RandomCheckpoint;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
 import io.github.tinyllama.util.AtomicFiles;
 

@@ -14,8 +14,8 @@ import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.KvCache;
 import io.github.tinyllama.nn.LlamaModel;
-import io.github.tinyllama.nn.LoraAdapters;
-import io.github.tinyllama.nn.WeightLoader;
+import io.github.tinyllama.weights.LoraAdapters;
+import io.github.tinyllama.weights.WeightLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;

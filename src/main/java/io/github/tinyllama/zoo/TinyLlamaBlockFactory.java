@@ -8,8 +8,8 @@ import ai.djl.nn.BlockFactory;
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LlamaModel;
-import io.github.tinyllama.nn.LoraAdapters;
-import io.github.tinyllama.nn.WeightLoader;
+import io.github.tinyllama.weights.LoraAdapters;
+import io.github.tinyllama.weights.WeightLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;
