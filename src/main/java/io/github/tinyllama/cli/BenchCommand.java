@@ -3,6 +3,7 @@ package io.github.tinyllama.cli;
 import com.google.gson.JsonObject;
 
 import io.github.tinyllama.generate.Benchmark;
+import io.github.tinyllama.weights.ComputeType;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,8 +31,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Benchmark.Result r = Benchmark.run(ModelLoading.resolve(modelOptions.model, json), modelOptions.dtype.dataType, null, promptTokens,
-                newTokens);
+        Benchmark.Result r = Benchmark.run(ModelLoading.resolve(modelOptions.model, json), modelOptions.computeType,
+                DeviceOption.resolve(modelOptions.device), promptTokens, newTokens);
+        String dtype = ComputeType.of(r.dataType()).toString();
+        String device = DeviceOption.name(r.device());
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("load_seconds", r.loadSeconds());
@@ -40,12 +43,13 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("peak_rss_bytes", r.peakRssBytes());
             o.addProperty("prompt_tokens", r.promptTokens());
             o.addProperty("new_tokens", r.newTokens());
-            o.addProperty("dtype", modelOptions.dtype.name());
+            o.addProperty("dtype", dtype);
+            o.addProperty("device", device);
             System.out.println(Json.write(o));
         } else {
             System.out.printf(Locale.ROOT, "load %.2f s, prefill %.1f tokens/s (%d tokens), decode %.2f tokens/s"
-                    + " (%d tokens), peak RSS %.2f GB, %s%n", r.loadSeconds(), r.prefillTokensPerSecond(),
-                    r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, modelOptions.dtype);
+                    + " (%d tokens), peak RSS %.2f GB, %s on %s%n", r.loadSeconds(), r.prefillTokensPerSecond(),
+                    r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, dtype, device);
         }
         return 0;
     }

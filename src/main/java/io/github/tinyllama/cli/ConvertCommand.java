@@ -46,9 +46,10 @@ final class ConvertCommand implements Callable<Integer> {
             description = "Output layout: ${COMPLETION-CANDIDATES}.")
     Format format;
 
-    @Option(names = "--dtype", paramLabel = "TYPE",
-            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: each tensor's input type.")
-    StoredType dtype;
+    @Option(names = {"--storage-type", "--dtype"}, paramLabel = "TYPE",
+            converter = TypeOptions.StorageTypeConverter.class,
+            description = "Storage type, the element type written: bf16, f16 or f32. Default: each tensor's input type.")
+    DType storageType;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "config.json giving the shape (default: the one in the input directory).")
@@ -64,7 +65,7 @@ final class ConvertCommand implements Callable<Integer> {
             throw new IOException(to + ": output directory must differ from the input");
         }
         Path configFile = config != null ? config : inDir.resolve(LlamaConfig.FILE_NAME);
-        DType target = dtype == null ? null : dtype.dtype;
+        DType target = storageType;
         Files.createDirectories(to);
         try (Checkpoint in = openInput(configFile)) {
             if (format == Format.hf) {

@@ -1,5 +1,6 @@
 package io.github.tinyllama.cli;
 
+import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.weights.LoraMerge;
 
 import picocli.CommandLine.Command;
@@ -25,14 +26,15 @@ final class MergeAdapterCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
     Path out;
 
-    @Option(names = "--dtype", paramLabel = "TYPE",
-            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: each tensor's type in the base model.")
-    StoredType dtype;
+    @Option(names = {"--storage-type", "--dtype"}, paramLabel = "TYPE",
+            converter = TypeOptions.StorageTypeConverter.class,
+            description = "Storage type, the element type written: bf16, f16 or f32. Default: each tensor's type in the base model.")
+    DType storageType;
 
     @Override
     public Integer call() throws Exception {
         Path base = ModelLoading.resolve(model, true);
-        LoraMerge.writeMerged(base, adapter, out, dtype == null ? null : dtype.dtype);
+        LoraMerge.writeMerged(base, adapter, out, storageType);
         System.err.printf("Wrote %s (%s with %s merged)%n", out, base.getFileName(), adapter.getFileName());
         return 0;
     }

@@ -1,9 +1,13 @@
 package io.github.tinyllama.cli;
 
+import ai.djl.Model;
 import ai.djl.training.util.ProgressBar;
+
+import com.google.gson.JsonObject;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.weights.ComputeType;
 import io.github.tinyllama.zoo.HubClient;
 import io.github.tinyllama.zoo.ModelLocator;
 
@@ -18,8 +22,8 @@ final class ModelLoading {
 
     static TinyLlama load(ModelOptions options, AdapterOption adapter, boolean quiet) throws IOException {
         Path modelDir = resolve(options.model, quiet);
-        TinyLlama.Builder builder = TinyLlama.builder(modelDir).dataType(options.dtype.dataType)
-                .adapter(adapter.adapter);
+        TinyLlama.Builder builder = TinyLlama.builder(modelDir).computeType(options.computeType)
+                .device(DeviceOption.resolve(options.device)).adapter(adapter.adapter);
         if (quiet || System.console() == null) {
             return builder.load();
         }
@@ -44,6 +48,14 @@ final class ModelLoading {
         }
         ProgressBar bar = new ProgressBar();
         return onStderr(() -> ModelLocator.locate(model, hub, bar), bar);
+    }
+
+    /** Adds the compute type and the device the model runs with to a command's JSON output, as bench reports them. */
+    static JsonObject withRuntime(JsonObject o, TinyLlama llm) {
+        Model model = llm.languageModel().model();
+        o.addProperty("dtype", ComputeType.of(model.getDataType()).toString());
+        o.addProperty("device", DeviceOption.name(model.getNDManager().getDevice()));
+        return o;
     }
 
     /** Work that may throw an I/O error. */

@@ -1,9 +1,10 @@
 package io.github.tinyllama.cli;
 
+import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.weights.RandomCheckpoint;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.weights.RandomCheckpoint;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,9 +40,10 @@ final class RandomCheckpointCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Take the shape from this config.json instead of a preset.")
     Path config;
 
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "bf16",
-            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    StoredType dtype;
+    @Option(names = {"--storage-type", "--dtype"}, paramLabel = "TYPE", defaultValue = "bf16",
+            converter = TypeOptions.StorageTypeConverter.class,
+            description = "Storage type, the element type written: bf16, f16 or f32. Default: ${DEFAULT-VALUE}.")
+    DType storageType;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -53,11 +55,12 @@ final class RandomCheckpointCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LlamaConfig shape = config != null ? LlamaConfig.fromFile(config) : preset.config();
-        RandomCheckpoint.write(outDir, shape, dtype.dtype, seed);
+        RandomCheckpoint.write(outDir, shape, storageType, seed);
         if (tokenizer != null) {
             addTokenizer();
         }
-        System.err.printf("Wrote %s: %,d parameters, %s%n", outDir, shape.parameterCount(), dtype);
+        System.err.printf("Wrote %s: %,d parameters, %s%n", outDir, shape.parameterCount(),
+                TypeOptions.storageName(storageType));
         return 0;
     }
 

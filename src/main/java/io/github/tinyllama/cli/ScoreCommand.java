@@ -49,7 +49,7 @@ final class ScoreCommand implements Callable<Integer> {
                 JsonObject o = new JsonObject();
                 o.add("ids", Json.ids(ids));
                 o.add("logprobs", Json.numbers(logprobs));
-                out.println(Json.write(o));
+                out.println(Json.write(ModelLoading.withRuntime(o, llm)));
             } else {
                 for (int i = 0; i < ids.length; i++) {
                     String lp = Double.isNaN(logprobs[i]) ? "-" : String.format(Locale.ROOT, "%.6f", logprobs[i]);

@@ -3,6 +3,8 @@ package io.github.tinyllama.generate;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 
+import io.github.tinyllama.weights.ComputeType;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +28,11 @@ public final class Benchmark {
      * @param peakRssBytes the process's peak resident memory ({@code VmHWM}), or -1 where unknown
      * @param promptTokens prompt length used
      * @param newTokens tokens generated
+     * @param dataType the type the weight matrices were held in
+     * @param device where the model ran
      */
     public record Result(double loadSeconds, double prefillTokensPerSecond, double decodeTokensPerSecond,
-            long peakRssBytes, int promptTokens, int newTokens) {}
+            long peakRssBytes, int promptTokens, int newTokens, DataType dataType, Device device) {}
 
     /**
      * Runs the benchmark: one warm-up generation of a few tokens, then the measured one.
@@ -43,8 +47,19 @@ public final class Benchmark {
      */
     public static Result run(Path modelDir, DataType dataType, Device device, int promptTokens, int newTokens)
             throws IOException {
+        return run(modelDir, ComputeType.of(dataType), device, promptTokens, newTokens);
+    }
+
+    /**
+     * Runs the benchmark with the weight matrices in {@code computeType} ({@link ComputeType#AUTO} picks it from
+     * the checkpoint).
+     *
+     * @see #run(Path, DataType, Device, int, int)
+     */
+    public static Result run(Path modelDir, ComputeType computeType, Device device, int promptTokens, int newTokens)
+            throws IOException {
         long start = System.nanoTime();
-        try (LanguageModel model = LanguageModel.load(modelDir, dataType, device, bytes -> {})) {
+        try (LanguageModel model = LanguageModel.load(modelDir, null, computeType, device, bytes -> {})) {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             int vocab = model.config().vocabSize();
             if (promptTokens < 1 || promptTokens + newTokens > model.config().maxPositions()) {
@@ -55,7 +70,8 @@ public final class Benchmark {
             model.generate(prompt, settings(Math.min(4, newTokens)), id -> true);
             GenerationResult r = model.generate(prompt, settings(newTokens), id -> true);
             return new Result(loadSeconds, promptTokens / r.prefillSeconds(), r.decodeTokensPerSecond(),
-                    peakRssBytes(), promptTokens, r.generatedTokens());
+                    peakRssBytes(), promptTokens, r.generatedTokens(), model.model().getDataType(),
+                    model.model().getNDManager().getDevice());
         }
     }
 
