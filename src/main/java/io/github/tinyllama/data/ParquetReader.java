@@ -16,6 +16,7 @@ import io.github.tinyllama.data.parquet.Schema.Column;
 import io.github.tinyllama.data.parquet.Schema;
 import io.github.tinyllama.data.parquet.ThriftCompact;
 import io.github.tinyllama.data.parquet.ThriftStruct;
+import io.github.tinyllama.util.FileChannels;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -81,19 +82,19 @@ public final class ParquetReader implements AutoCloseable {
             if (size < 12) {
                 throw new IOException(file + ": not a Parquet file (too short)");
             }
-            ByteBuffer tail = ChunkDecoder.read(ch, size - 8, 8).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer tail = FileChannels.readFully(ch, size - 8, 8).order(ByteOrder.LITTLE_ENDIAN);
             int footerLength = tail.getInt();
             byte[] magic = new byte[4];
             tail.get(magic);
             byte[] head = new byte[4];
-            ChunkDecoder.read(ch, 0, 4).get(head);
+            FileChannels.readFully(ch, 0, 4).get(head);
             if (!Arrays.equals(magic, MAGIC) || !Arrays.equals(head, MAGIC)) {
                 throw new IOException(file + ": not a Parquet file (no PAR1 magic; encrypted footers are not supported)");
             }
             if (footerLength <= 0 || footerLength > size - 12) {
                 throw new IOException(file + ": invalid Parquet footer length " + footerLength);
             }
-            ByteBuffer footer = ChunkDecoder.read(ch, size - 8 - footerLength, footerLength);
+            ByteBuffer footer = FileChannels.readFully(ch, size - 8 - footerLength, footerLength);
             try {
                 return new ParquetReader(file, ch, new ThriftCompact(footer).readStruct());
             } catch (RuntimeException e) {

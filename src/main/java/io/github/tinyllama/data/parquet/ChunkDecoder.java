@@ -20,6 +20,7 @@ import io.github.tinyllama.data.parquet.ParquetThrift.PageType;
 import io.github.tinyllama.data.parquet.ParquetThrift.RowGroup;
 import io.github.tinyllama.data.parquet.ParquetThrift.Type;
 import io.github.tinyllama.data.parquet.Schema.Column;
+import io.github.tinyllama.util.FileChannels;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -91,7 +92,7 @@ public final class ChunkDecoder {
             }
         }
         long length = chunkMeta.i64(ColumnMetaData.TOTAL_COMPRESSED_SIZE);
-        ByteBuffer chunk = read(channel, start, Math.toIntExact(length));
+        ByteBuffer chunk = FileChannels.readFully(channel, start, Math.toIntExact(length));
         int n = Math.toIntExact(numValues);
         Levels out = new Levels(new int[n], new int[n], new JsonPrimitive[n]);
         int[] filled = {0, 0};
@@ -215,16 +216,5 @@ public final class ChunkDecoder {
             throw new IOException(file + ": page decompressed to " + n + " bytes, expected " + uncompressedSize);
         }
         return ByteBuffer.wrap(dst);
-    }
-
-    /** Reads {@code length} bytes at {@code position}, failing at the end of the file. */
-    public static ByteBuffer read(FileChannel ch, long position, int length) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        while (b.hasRemaining()) {
-            if (ch.read(b, position + b.position()) < 0) {
-                throw new IOException("unexpected end of file");
-            }
-        }
-        return b.flip();
     }
 }

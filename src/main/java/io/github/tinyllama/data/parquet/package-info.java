@@ -7,6 +7,6 @@
  * definition levels ({@link io.github.tinyllama.data.parquet.RecordAssembly}). Use {@code ParquetReader};
  * these classes are public only so that it can reach them.
  *
- * <p>May import: nothing of this project (it follows the {@code data} package's line).
+ * <p>May import: {@code util} (it follows the {@code data} package's line).
  */
 package io.github.tinyllama.data.parquet;
