@@ -1,5 +1,7 @@
 package io.github.tinyllama.checkpoint;
 
+import io.github.tinyllama.util.FileChannels;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -56,7 +58,8 @@ public final class SafetensorsFile implements TensorFile {
             throw new CheckpointFormatException(file + ": file is " + fileSize
                     + " bytes, shorter than the 8-byte safetensors header length");
         }
-        long headerLength = readFully(channel, 0, LENGTH_PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength = FileChannels.readFully(channel, 0, LENGTH_PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
         if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
             throw new CheckpointFormatException(file + ": header length " + Long.toUnsignedString(headerLength)
                     + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
@@ -66,21 +69,11 @@ public final class SafetensorsFile implements TensorFile {
                     + " runs past the end of the " + fileSize + "-byte file");
         }
         SafetensorsHeader header = SafetensorsHeader.parse(file,
-                readFully(channel, LENGTH_PREFIX_BYTES, (int) headerLength));
+                FileChannels.readFully(channel, LENGTH_PREFIX_BYTES, (int) headerLength));
         long dataStart = LENGTH_PREFIX_BYTES + headerLength;
         Map<String, TensorInfo> tensors = layOut(file, header.entries, dataStart, fileSize - dataStart);
         return new SafetensorsFile(file, channel, Collections.unmodifiableMap(tensors),
                 Collections.unmodifiableMap(header.metadata));
-    }
-
-    private static ByteBuffer readFully(FileChannel channel, long position, int length) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(length);
-        while (buf.hasRemaining()) {
-            if (channel.read(buf, position + buf.position()) < 0) {
-                throw new IOException("unexpected end of file");
-            }
-        }
-        return buf.flip();
     }
 
     /** Checks each entry's size and bounds, then that no two entries share bytes. */

@@ -13,5 +13,7 @@
  * {@code safetensors} and {@code torch.load} can load. Turning buffers into engine arrays is left to
  * the layer above, because DJL's PyTorch engine cannot take BF16 and DJL's own reader cannot take
  * files over 2 GiB.
+ *
+ * <p>May import: {@code config}, {@code util}.
  */
 package io.github.tinyllama.checkpoint;

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 
 import io.github.tinyllama.generate.Benchmark;
 import io.github.tinyllama.generate.SpeculationBenchmark;
+import io.github.tinyllama.weights.ComputeType;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +51,10 @@ final class BenchCommand implements Callable<Integer> {
             return speculation();
         }
         Path model = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
-        Benchmark.Result r = Benchmark.run(model, modelOptions.dtype.dataType, null, promptTokens, newTokens);
+        Benchmark.Result r = Benchmark.run(model, modelOptions.computeType, DeviceOption.resolve(modelOptions.device),
+                promptTokens, newTokens);
+        String dtype = ComputeType.of(r.dataType()).toString();
+        String device = DeviceOption.name(r.device());
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("load_seconds", r.loadSeconds());
@@ -59,7 +63,8 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("peak_rss_bytes", r.peakRssBytes());
             o.addProperty("prompt_tokens", r.promptTokens());
             o.addProperty("new_tokens", r.newTokens());
-            o.addProperty("dtype", modelOptions.dtype.name());
+            o.addProperty("dtype", dtype);
+            o.addProperty("device", device);
             o.addProperty("bandwidth_bytes_per_second", r.bandwidthBytesPerSecond());
             o.addProperty("weight_bytes_per_token", r.weightBytesPerToken());
             o.addProperty("roofline_tokens_per_second", r.rooflineTokensPerSecond());
@@ -67,8 +72,8 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println(Json.write(o));
         } else {
             System.out.printf(Locale.ROOT, "load %.2f s, prefill %.1f tokens/s (%d tokens), decode %.2f tokens/s"
-                    + " (%d tokens), peak RSS %.2f GB, %s%n", r.loadSeconds(), r.prefillTokensPerSecond(),
-                    r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, modelOptions.dtype);
+                    + " (%d tokens), peak RSS %.2f GB, %s on %s%n", r.loadSeconds(), r.prefillTokensPerSecond(),
+                    r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, dtype, device);
             System.out.printf(Locale.ROOT, "memory read %.1f GB/s (measured now); %.2f GB of weights per token allow"
                     + " %.1f tokens/s; decode reached %.0f%% of that roofline%n", r.bandwidthBytesPerSecond() / 1e9,
                     r.weightBytesPerToken() / 1e9, r.rooflineTokensPerSecond(), 100 * r.rooflineFraction());
@@ -80,8 +85,8 @@ final class BenchCommand implements Callable<Integer> {
         String prompt = Files.readString(speculatePrompt);
         Path model = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
         SpeculationBenchmark.Result r = SpeculationBenchmark.run(model,
-                modelOptions.dtype.dataType, null, prompt, newTokens, drafting.speculation(),
-                rounds);
+                modelOptions.computeType, DeviceOption.resolve(modelOptions.device), prompt, newTokens,
+                drafting.speculation(), rounds);
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("plain_tokens_per_second", r.plainTokensPerSecond());
@@ -93,13 +98,13 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("prompt_tokens", r.promptTokens());
             o.addProperty("new_tokens", r.newTokens());
             o.addProperty("identical", r.identical());
-            o.addProperty("dtype", modelOptions.dtype.name());
+            o.addProperty("dtype", modelOptions.computeType.toString());
             System.out.println(Json.write(o));
         } else {
             System.out.printf(Locale.ROOT, "decode %.2f tokens/s plain, %.2f with speculation (x%.2f); %d of %d drafted"
                     + " tokens kept (%.0f%%); %d prompt + %d new tokens, %s, output %s%n", r.plainTokensPerSecond(),
                     r.speculativeTokensPerSecond(), r.speedUp(), r.acceptedTokens(), r.draftedTokens(),
-                    100 * r.acceptanceRate(), r.promptTokens(), r.newTokens(), modelOptions.dtype,
+                    100 * r.acceptanceRate(), r.promptTokens(), r.newTokens(), modelOptions.computeType,
                     r.identical() ? "identical" : "DIFFERENT");
         }
         return r.identical() ? 0 : 1;

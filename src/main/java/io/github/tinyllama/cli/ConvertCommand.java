@@ -50,9 +50,10 @@ final class ConvertCommand implements Callable<Integer> {
             description = "Output layout: ${COMPLETION-CANDIDATES}.")
     Format format;
 
-    @Option(names = "--dtype", paramLabel = "TYPE",
-            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: each tensor's input type.")
-    StoredType dtype;
+    @Option(names = {"--storage-type", "--dtype"}, paramLabel = "TYPE",
+            converter = TypeOptions.StorageTypeConverter.class,
+            description = "Storage type, the element type written: bf16, f16 or f32. Default: each tensor's input type.")
+    DType storageType;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "config.json giving the shape (default: the one in the input directory).")
@@ -71,11 +72,11 @@ final class ConvertCommand implements Callable<Integer> {
             throw new IOException(to + ": output directory must differ from the input");
         }
         Path configFile = config != null ? config : inDir.resolve(LlamaConfig.FILE_NAME);
-        DType target = dtype == null ? null : dtype.dtype;
+        DType target = storageType;
         RunManifest manifest = RunManifest.of("convert").identity("from", from.toAbsolutePath().normalize())
                 .identity("input", Files.isRegularFile(from) ? Files.size(from) + " bytes"
                         : RunManifest.treeFingerprint(from, p -> true)).identity("format", format)
-                .identity("dtype", dtype).identity("config", config == null ? null : config.toAbsolutePath().normalize());
+                .identity("dtype", storageType).identity("config", config == null ? null : config.toAbsolutePath().normalize());
         try (OutputDirectory staged = OutputDirectory.create(to, manifest, output.overwrite);
                 Checkpoint in = openInput(configFile)) {
             write(in, staged.dir(), configFile, inDir, target);

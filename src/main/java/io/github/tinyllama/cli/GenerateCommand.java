@@ -75,7 +75,7 @@ final class GenerateCommand implements Callable<Integer> {
                 out.flush();
             });
             if (json) {
-                out.println(Json.write(toJson(r)));
+                out.println(Json.write(ModelLoading.withRuntime(toJson(r), llm)));
             } else {
                 out.println();
             }

@@ -1,6 +1,7 @@
 package io.github.tinyllama.cli;
 
-import io.github.tinyllama.nn.LoraMerge;
+import io.github.tinyllama.checkpoint.DType;
+import io.github.tinyllama.weights.LoraMerge;
 
 import io.github.tinyllama.util.OutputDirectory;
 import io.github.tinyllama.util.RunManifest;
@@ -31,9 +32,10 @@ final class MergeAdapterCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created if needed).")
     Path out;
 
-    @Option(names = "--dtype", paramLabel = "TYPE",
-            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: each tensor's type in the base model.")
-    StoredType dtype;
+    @Option(names = {"--storage-type", "--dtype"}, paramLabel = "TYPE",
+            converter = TypeOptions.StorageTypeConverter.class,
+            description = "Storage type, the element type written: bf16, f16 or f32. Default: each tensor's type in the base model.")
+    DType storageType;
 
     @Mixin
     OverwriteOption output;
@@ -50,9 +52,9 @@ final class MergeAdapterCommand implements Callable<Integer> {
         RunManifest manifest = RunManifest.of("merge-adapter").identity("model", base.toAbsolutePath().normalize())
                 .identity("adapter", adapter.toAbsolutePath().normalize() + ", "
                         + RunManifest.treeFingerprint(adapter, p -> true))
-                .identity("dtype", dtype);
+                .identity("dtype", storageType);
         try (OutputDirectory staged = OutputDirectory.create(out, manifest, output.overwrite)) {
-            LoraMerge.writeMerged(base, adapter, staged.dir(), dtype == null ? null : dtype.dtype);
+            LoraMerge.writeMerged(base, adapter, staged.dir(), storageType);
             staged.commit();
         }
         System.err.printf("Wrote %s (%s with %s merged)%n", out, base.getFileName(), adapter.getFileName());

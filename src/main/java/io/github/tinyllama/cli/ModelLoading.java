@@ -1,12 +1,16 @@
 package io.github.tinyllama.cli;
 
+import ai.djl.Model;
 import ai.djl.training.util.ProgressBar;
+
+import com.google.gson.JsonObject;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
+import io.github.tinyllama.weights.ComputeType;
 import io.github.tinyllama.zoo.HubClient;
 import io.github.tinyllama.zoo.ModelLocator;
 import io.github.tinyllama.zoo.ReleasedModel;
@@ -34,13 +38,14 @@ final class ModelLoading {
     /** The model alone, for commands given token ids and a directory without a tokenizer. */
     static LanguageModel loadWithoutTokenizer(Path modelDir, ModelOptions options, AdapterOption adapter)
             throws IOException {
-        return LanguageModel.load(modelDir, adapter.adapter, options.dtype.dataType, null, bytes -> {});
+        return LanguageModel.load(modelDir, adapter.adapter, options.computeType,
+                DeviceOption.resolve(options.device), bytes -> {});
     }
 
     static TinyLlama load(Path modelDir, ModelOptions options, AdapterOption adapter, boolean quiet)
             throws IOException {
-        TinyLlama.Builder builder = TinyLlama.builder(modelDir).dataType(options.dtype.dataType)
-                .adapter(adapter.adapter);
+        TinyLlama.Builder builder = TinyLlama.builder(modelDir).computeType(options.computeType)
+                .device(DeviceOption.resolve(options.device)).adapter(adapter.adapter);
         if (quiet || System.console() == null) {
             return builder.load();
         }
@@ -84,6 +89,19 @@ final class ModelLoading {
         }
         ProgressBar bar = new ProgressBar();
         return onStderr(() -> ReleasedModel.download(name, revision, hub, bar), bar);
+    }
+
+    /** Adds the compute type and the device the model runs with to a command's JSON output, as bench reports them. */
+    static JsonObject withRuntime(JsonObject o, TinyLlama llm) {
+        return withRuntime(o, llm.languageModel());
+    }
+
+    /** As {@link #withRuntime(JsonObject, TinyLlama)}, for a model run without a tokenizer. */
+    static JsonObject withRuntime(JsonObject o, LanguageModel languageModel) {
+        Model model = languageModel.model();
+        o.addProperty("dtype", ComputeType.of(model.getDataType()).toString());
+        o.addProperty("device", DeviceOption.name(model.getNDManager().getDevice()));
+        return o;
     }
 
     /** Work that may throw an I/O error. */

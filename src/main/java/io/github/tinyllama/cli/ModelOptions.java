@@ -1,8 +1,10 @@
 package io.github.tinyllama.cli;
 
+import io.github.tinyllama.weights.ComputeType;
+
 import picocli.CommandLine.Option;
 
-/** {@code --model}, {@code --revision} and {@code --dtype}, shared by every command that runs a model. */
+/** {@code --model}, {@code --revision}, the compute type and {@code --device}, shared by every command that runs a model. */
 final class ModelOptions {
 
     @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = "tinyllama-nano",
@@ -14,7 +16,14 @@ final class ModelOptions {
             description = "Branch, tag or commit of a released checkpoint's repository. Default: the catalogue's.")
     String revision;
 
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "float32",
-            description = "Weight type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    Dtype dtype;
+    @Option(names = {"--compute-type", "--dtype"}, paramLabel = "TYPE", defaultValue = "auto",
+            converter = TypeOptions.ComputeTypeConverter.class,
+            description = "Compute type, how the weights are held: auto (float16 for a checkpoint stored in 16 bits"
+                    + " whose values fit float16, else float32), float32 or float16. Default: ${DEFAULT-VALUE}.")
+    ComputeType computeType;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto", converter = DeviceOption.Converter.class,
+            description = "cpu, gpu, gpu:N, or auto (the engine's first GPU if it has one, else the CPU)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String device;
 }

@@ -1,11 +1,12 @@
 package io.github.tinyllama.cli;
 
+import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.RandomCheckpoint;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
 import io.github.tinyllama.util.AtomicFiles;
 import io.github.tinyllama.util.OutputDirectory;
 import io.github.tinyllama.util.RunManifest;
+import io.github.tinyllama.weights.RandomCheckpoint;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,9 +43,10 @@ final class RandomCheckpointCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Take the shape from this config.json instead of a preset.")
     Path config;
 
-    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "bf16",
-            description = "Stored type: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-    StoredType dtype;
+    @Option(names = {"--storage-type", "--dtype"}, paramLabel = "TYPE", defaultValue = "bf16",
+            converter = TypeOptions.StorageTypeConverter.class,
+            description = "Storage type, the element type written: bf16, f16 or f32. Default: ${DEFAULT-VALUE}.")
+    DType storageType;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Random seed. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -60,17 +62,18 @@ final class RandomCheckpointCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LlamaConfig shape = config != null ? LlamaConfig.fromFile(config) : preset.config();
         RunManifest manifest = RunManifest.of("random-checkpoint").identity("config",
-                        "sha256 " + RunManifest.textFingerprint(shape.toJson(dtype.dtype.torchName())))
+                        "sha256 " + RunManifest.textFingerprint(shape.toJson(storageType.torchName())))
                 .identity("seed", seed).identity("tokenizer", tokenizer == null ? null
                         : tokenizer.toAbsolutePath().normalize() + ", sha256 " + RunManifest.fileFingerprint(tokenizer));
         try (OutputDirectory out = OutputDirectory.create(outDir, manifest, output.overwrite)) {
-            RandomCheckpoint.write(out.dir(), shape, dtype.dtype, seed);
+            RandomCheckpoint.write(out.dir(), shape, storageType, seed);
             if (tokenizer != null) {
                 addTokenizer(out.dir());
             }
             out.commit();
         }
-        System.err.printf("Wrote %s: %,d parameters, %s%n", outDir, shape.parameterCount(), dtype);
+        System.err.printf("Wrote %s: %,d parameters, %s%n", outDir, shape.parameterCount(),
+                TypeOptions.storageName(storageType));
         return 0;
     }
 

@@ -49,24 +49,24 @@ final class ScoreCommand implements Callable<Integer> {
         if (input.ids != null && !ModelLoading.hasTokenizer(modelDir)) {
             try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions, adapterOption)) {
                 long[] ids = input.ids.values();
-                print(out, ids, model.score(ids), null);
+                print(out, ids, model.score(ids), model, null);
             }
             return 0;
         }
         try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, adapterOption, json)) {
             long[] ids = input.ids != null ? input.ids.values() : llm.tokenizer().encode(input.text);
-            print(out, ids, llm.score(ids), llm.tokenizer());
+            print(out, ids, llm.score(ids), llm.languageModel(), llm.tokenizer());
         }
         return 0;
     }
 
     /** Prints the scores; without a tokenizer the text column is left out. */
-    private void print(PrintStream out, long[] ids, double[] logprobs, LlamaTokenizer tokenizer) {
+    private void print(PrintStream out, long[] ids, double[] logprobs, LanguageModel model, LlamaTokenizer tokenizer) {
         if (json) {
             JsonObject o = new JsonObject();
             o.add("ids", Json.ids(ids));
             o.add("logprobs", Json.numbers(logprobs));
-            out.println(Json.write(o));
+            out.println(Json.write(ModelLoading.withRuntime(o, model)));
             return;
         }
         for (int i = 0; i < ids.length; i++) {

@@ -13,5 +13,7 @@
  * serves {@code seqLen + 1}-token blocks as {@code input}/{@code target}, and
  * {@link io.github.tinyllama.data.Mixture} draws blocks from several prefixes with lit-gpt's
  * {@code random.Random(seed).choices}, exactly, with a position to save and resume from.
+ *
+ * <p>May import: {@code tokenizer}, {@code util}.
  */
 package io.github.tinyllama.data;

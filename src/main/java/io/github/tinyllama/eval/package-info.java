@@ -11,5 +11,7 @@
  * contexts of many questions in one padded batch), {@link io.github.tinyllama.eval.TaskResult} computes acc and acc_norm with their standard
  * errors, and {@link io.github.tinyllama.eval.Evaluator} ties these together; {@link
  * io.github.tinyllama.eval.Reports} writes the harness-shaped JSON, the samples log and the paper-style table.
+ *
+ * <p>May import: {@code data}, {@code generate}, {@code tokenizer}, {@code util}.
  */
 package io.github.tinyllama.eval;

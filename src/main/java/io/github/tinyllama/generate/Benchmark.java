@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.weights.ComputeType;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,10 +31,12 @@ public final class Benchmark {
      * @param newTokens tokens generated
      * @param bandwidthBytesPerSecond streaming-read bandwidth measured in the same run ({@link MemoryBandwidth})
      * @param weightBytesPerToken bytes of weights one decode step reads
+     * @param dataType the type the weight matrices were held in
+     * @param device where the model ran
      */
     public record Result(double loadSeconds, double prefillTokensPerSecond, double decodeTokensPerSecond,
             long peakRssBytes, int promptTokens, int newTokens, double bandwidthBytesPerSecond,
-            long weightBytesPerToken) {
+            long weightBytesPerToken, DataType dataType, Device device) {
 
         /** The decode speed that reading every weight once per token at the measured bandwidth allows. */
         public double rooflineTokensPerSecond() {
@@ -59,8 +62,19 @@ public final class Benchmark {
      */
     public static Result run(Path modelDir, DataType dataType, Device device, int promptTokens, int newTokens)
             throws IOException {
+        return run(modelDir, ComputeType.of(dataType), device, promptTokens, newTokens);
+    }
+
+    /**
+     * Runs the benchmark with the weight matrices in {@code computeType} ({@link ComputeType#AUTO} picks it from
+     * the checkpoint).
+     *
+     * @see #run(Path, DataType, Device, int, int)
+     */
+    public static Result run(Path modelDir, ComputeType computeType, Device device, int promptTokens, int newTokens)
+            throws IOException {
         long start = System.nanoTime();
-        try (LanguageModel model = LanguageModel.load(modelDir, dataType, device, bytes -> {})) {
+        try (LanguageModel model = LanguageModel.load(modelDir, null, computeType, device, bytes -> {})) {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             int vocab = model.config().vocabSize();
             if (promptTokens < 1 || promptTokens + newTokens > model.config().maxPositions()) {
@@ -73,7 +87,8 @@ public final class Benchmark {
             double bandwidth = MemoryBandwidth.measure(device, MemoryBandwidth.DEFAULT_BYTES, 5);
             return new Result(loadSeconds, promptTokens / r.prefillSeconds(), r.decodeTokensPerSecond(),
                     peakRssBytes(), promptTokens, r.generatedTokens(), bandwidth,
-                    weightBytesPerToken(model.config(), dataType));
+                    weightBytesPerToken(model.config(), model.model().getDataType()), model.model().getDataType(),
+                    model.model().getNDManager().getDevice());
         }
     }
 

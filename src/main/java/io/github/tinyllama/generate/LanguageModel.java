@@ -14,8 +14,9 @@ import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.KvCache;
 import io.github.tinyllama.nn.LlamaModel;
-import io.github.tinyllama.nn.LoraAdapters;
-import io.github.tinyllama.nn.WeightLoader;
+import io.github.tinyllama.weights.ComputeType;
+import io.github.tinyllama.weights.LoraAdapters;
+import io.github.tinyllama.weights.WeightLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -86,10 +87,22 @@ public final class LanguageModel implements AutoCloseable {
      */
     public static LanguageModel load(Path modelDir, Path adapterDir, DataType dataType, Device device,
             LongConsumer progress) throws IOException {
+        return load(modelDir, adapterDir, ComputeType.of(dataType), device, progress);
+    }
+
+    /**
+     * Loads a model directory, with a PEFT LoRA adapter merged in when {@code adapterDir} is given, holding the
+     * weight matrices in {@code computeType} ({@link ComputeType#AUTO} picks it from the checkpoint).
+     *
+     * @see #load(Path, Path, DataType, Device, LongConsumer)
+     */
+    public static LanguageModel load(Path modelDir, Path adapterDir, ComputeType computeType, Device device,
+            LongConsumer progress) throws IOException {
         LlamaConfig config = LlamaConfig.load(modelDir);
         GenerationDefaults defaults = GenerationDefaults.load(modelDir);
         Model model = Model.newInstance("tinyllama", device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+            DataType dataType = computeType.resolve(checkpoint);
             LlamaModel block = new LlamaModel(config);
             WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, progress);
             if (adapterDir != null) {

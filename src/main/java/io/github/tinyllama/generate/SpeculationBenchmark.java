@@ -1,7 +1,8 @@
 package io.github.tinyllama.generate;
 
 import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
+
+import io.github.tinyllama.weights.ComputeType;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ public final class SpeculationBenchmark {
      * end-of-sequence, over {@code rounds} alternating pairs after one warm-up pair.
      *
      * @param modelDir the model directory (with its tokenizer)
-     * @param dataType type of the weight matrices
+     * @param computeType how the weight matrices are held ({@link ComputeType#AUTO} picks it from the checkpoint)
      * @param device where to run; default device when {@code null}
      * @param prompt the prompt text (BOS added)
      * @param newTokens tokens to decode
@@ -56,12 +57,12 @@ public final class SpeculationBenchmark {
      * @return the measurements
      * @throws IOException if the model cannot be loaded
      */
-    public static Result run(Path modelDir, DataType dataType, Device device, String prompt, int newTokens,
+    public static Result run(Path modelDir, ComputeType computeType, Device device, String prompt, int newTokens,
             Speculation speculation, int rounds) throws IOException {
         if (!speculation.enabled() || rounds < 1) {
             throw new IllegalArgumentException("compare with drafts of at least one token over at least one round");
         }
-        try (TinyLlama llm = TinyLlama.builder(modelDir).dataType(dataType).device(device).load()) {
+        try (TinyLlama llm = TinyLlama.builder(modelDir).computeType(computeType).device(device).load()) {
             long[] ids = llm.tokenizer().encode(prompt);
             LanguageModel model = llm.languageModel();
             GenerationConfig plain = GenerationConfig.builder().maxNewTokens(newTokens).ignoreEos(true).build();

@@ -8,6 +8,7 @@ import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
 import io.github.tinyllama.tokenizer.StreamingDecoder;
+import io.github.tinyllama.weights.ComputeType;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -180,7 +181,7 @@ public final class TinyLlama implements AutoCloseable {
     /** Configures how a model directory is loaded. */
     public static final class Builder {
         private final Path modelDir;
-        private DataType dataType = DataType.FLOAT32;
+        private ComputeType computeType = ComputeType.FLOAT32;
         private Device device;
         private Path adapterDir;
         private LongConsumer progress = bytes -> {};
@@ -191,7 +192,17 @@ public final class TinyLlama implements AutoCloseable {
 
         /** Holds the weight matrices as {@link DataType#FLOAT32} (default) or {@link DataType#FLOAT16}. */
         public Builder dataType(DataType value) {
-            dataType = value;
+            computeType = ComputeType.of(value);
+            return this;
+        }
+
+        /**
+         * Holds the weight matrices in this compute type: {@link ComputeType#FLOAT32} (default),
+         * {@link ComputeType#FLOAT16}, or {@link ComputeType#AUTO} (float16 when the checkpoint is stored in 16 bits
+         * and its values fit, else float32).
+         */
+        public Builder computeType(ComputeType value) {
+            computeType = value;
             return this;
         }
 
@@ -224,7 +235,7 @@ public final class TinyLlama implements AutoCloseable {
         public TinyLlama load() throws IOException {
             LlamaTokenizer tokenizer = LlamaTokenizer.load(modelDir);
             try {
-                return new TinyLlama(LanguageModel.load(modelDir, adapterDir, dataType, device, progress), tokenizer);
+                return new TinyLlama(LanguageModel.load(modelDir, adapterDir, computeType, device, progress), tokenizer);
             } catch (IOException | RuntimeException e) {
                 tokenizer.close();
                 throw e;

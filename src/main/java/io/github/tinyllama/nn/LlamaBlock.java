@@ -109,7 +109,7 @@ abstract class LlamaBlock extends AbstractBlock {
     }
 
     /** Every attached adapter by the full Hugging Face name of the weight it changes, in model order. */
-    final Map<String, LoraAdapter> adaptersByWeightName() {
+    public final Map<String, LoraAdapter> adaptersByWeightName() {
         Map<String, LoraAdapter> all = new LinkedHashMap<>();
         adapters.forEach((target, adapter) -> all.put(projections.get(target).getName(), adapter));
         namedChildren.forEach((prefix, block) ->
@@ -147,23 +147,12 @@ abstract class LlamaBlock extends AbstractBlock {
     }
 
     /** Every fusable group of this block and its children, with full Hugging Face names. */
-    final List<FusedWeights> fusedWeights() {
+    public final List<FusedWeights> fusedWeights() {
         List<FusedWeights> all = new ArrayList<>(fusions);
         namedChildren.forEach((prefix, block) -> block.fusedWeights().forEach(f -> all.add(f.under(prefix))));
         return all;
     }
 
-    /**
-     * Weights stored as one stacked matrix.
-     *
-     * @param hfNames the members in row order
-     * @param install hands the stacked matrix to the block that multiplies by it
-     */
-    record FusedWeights(List<String> hfNames, Consumer<NDArray> install) {
-        FusedWeights under(String prefix) {
-            return new FusedWeights(hfNames.stream().map(n -> prefix + "." + n).toList(), install);
-        }
-    }
 
     /** Every weight of this block and its children, by full Hugging Face name, in model order. */
     final Map<String, Parameter> parametersByHfName() {

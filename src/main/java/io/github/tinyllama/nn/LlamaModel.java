@@ -47,7 +47,7 @@ public final class LlamaModel extends LlamaBlock {
     private LoraSettings lora;
 
     /**
-     * Creates an uninitialised model; load weights with {@link WeightLoader} or initialise it for training.
+     * Creates an uninitialised model; load weights with {@code weights.WeightLoader} or initialise it for training.
      *
      * @param config the architecture
      */

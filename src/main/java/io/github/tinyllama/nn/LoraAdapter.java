@@ -14,7 +14,7 @@ import ai.djl.training.ParameterStore;
  * The low-rank update of one projection {@code W [out, in]}: {@code scale · B A dropout(x)} with
  * {@code A [r, in]} and {@code B [out, r]}, kept in float32 whatever type {@code W} is held in.
  */
-final class LoraAdapter {
+public final class LoraAdapter {
 
     private final Parameter a;
     private final Parameter b;
@@ -66,7 +66,7 @@ final class LoraAdapter {
      * {@code scale · B A}, the change this adapter makes to {@code W}, in float32; the scale goes on
      * the small {@code B}, which spares a pass over the full-size product.
      */
-    NDArray delta() {
+    public NDArray delta() {
         NDArray scaledB = b.getArray().mul(Scalars.of(b.getArray(), scale));
         return scaledB.matMul(a.getArray());
     }

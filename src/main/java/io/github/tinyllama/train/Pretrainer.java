@@ -16,7 +16,7 @@ import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LlamaModel;
 import io.github.tinyllama.nn.Scalars;
-import io.github.tinyllama.nn.WeightLoader;
+import io.github.tinyllama.weights.WeightLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -8,8 +8,9 @@ import ai.djl.nn.BlockFactory;
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LlamaModel;
-import io.github.tinyllama.nn.LoraAdapters;
-import io.github.tinyllama.nn.WeightLoader;
+import io.github.tinyllama.weights.ComputeType;
+import io.github.tinyllama.weights.LoraAdapters;
+import io.github.tinyllama.weights.WeightLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ import java.util.Map;
  * checkpoint files, straight into the model's memory. DJL itself then has no parameter file to
  * read, so the artifact carries the option {@code hasParameter=false}.
  *
- * <p>Arguments: {@code dtype}, {@code float32} (default) or {@code float16} for the weight matrices;
+ * <p>Arguments: {@code dtype}, the compute type of the weight matrices: {@code float32} (default),
+ * {@code float16}, or {@code auto} (float16 when the checkpoint is stored in 16 bits and its values fit);
  * {@code adapter}, a PEFT LoRA adapter directory (a {@code Path} or a path string) merged into the
  * weights at load time, so decoding runs at the base model's speed.
  */
@@ -37,7 +39,8 @@ public final class TinyLlamaBlockFactory implements BlockFactory {
         LlamaConfig config = LlamaConfig.load(modelPath);
         LlamaModel block = new LlamaModel(config);
         try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
-            WeightLoader.load(block, checkpoint, model.getNDManager(), dataType(arguments), true, bytes -> {});
+            DataType dataType = computeType(arguments).resolve(checkpoint);
+            WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, bytes -> {});
         }
         Object adapter = arguments.get(ADAPTER);
         if (adapter != null) {
@@ -46,16 +49,13 @@ public final class TinyLlamaBlockFactory implements BlockFactory {
         return block;
     }
 
-    static DataType dataType(Map<String, ?> arguments) {
+    static ComputeType computeType(Map<String, ?> arguments) {
         Object value = arguments.get("dtype");
         String name = value == null ? "float32" : value.toString();
-        switch (name) {
-            case "float32":
-                return DataType.FLOAT32;
-            case "float16":
-                return DataType.FLOAT16;
-            default:
-                throw new IllegalArgumentException("argument dtype is '" + name + "': use float32 or float16");
+        try {
+            return ComputeType.of(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("argument dtype is '" + name + "': use auto, float32 or float16", e);
         }
     }
 }

@@ -12,7 +12,7 @@
  * atomically, so that a file under its final name is always complete. Every file name that comes
  * from outside passes {@link io.github.tinyllama.util.RepoPaths} before any request or write.
  *
- * <p>May import: generate, nn, checkpoint, tokenizer, config, util (and DJL); nothing above (data, train,
- * eval, cli).
+ * <p>May import: {@code generate}, {@code weights}, {@code nn}, {@code checkpoint}, {@code tokenizer}, {@code config},
+ * {@code util}.
  */
 package io.github.tinyllama.zoo;

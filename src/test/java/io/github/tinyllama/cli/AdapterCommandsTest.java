@@ -20,7 +20,7 @@ import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.nn.LlamaModel;
-import io.github.tinyllama.nn.LoraAdapters;
+import io.github.tinyllama.weights.LoraAdapters;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
 import io.github.tinyllama.testing.CliRun;

@@ -14,7 +14,8 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.LanguageModel;
-import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.weights.ComputeType;
+import io.github.tinyllama.weights.RandomCheckpoint;
 import io.github.tinyllama.testing.CliRun;
 import io.github.tinyllama.testing.SharedTokenizer;
 import io.github.tinyllama.testing.TinyModels;
@@ -64,8 +65,8 @@ class CliTest {
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
         assertEquals(Set.of("prompt_ids", "ids", "text", "finish_reason", "prompt_tokens", "generated_tokens",
-                "prefill_seconds", "decode_seconds", "decode_tokens_per_second", "drafted_tokens", "accepted_tokens"),
-                o.keySet());
+                "prefill_seconds", "decode_seconds", "decode_tokens_per_second", "drafted_tokens", "accepted_tokens",
+                "dtype", "device"), o.keySet());
         assertEquals(1, o.getAsJsonArray("prompt_ids").get(0).getAsLong(), "BOS first");
         assertEquals(o.getAsJsonArray("prompt_ids").size(), o.get("prompt_tokens").getAsInt());
         assertEquals(o.getAsJsonArray("ids").size(), o.get("generated_tokens").getAsInt());
@@ -172,10 +173,10 @@ class CliTest {
         CliRun r = CliRun.of("score", "--model", modelWithTokenizer().toString(), "--ids", "1,450,4996,17354", "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
-        assertEquals(Set.of("ids", "logprobs"), o.keySet());
+        assertEquals(Set.of("ids", "logprobs", "dtype", "device"), o.keySet());
         JsonArray logprobs = o.getAsJsonArray("logprobs");
         assertTrue(logprobs.get(0).isJsonNull());
-        try (LanguageModel lm = LanguageModel.load(model, DataType.FLOAT32, null, b -> {})) {
+        try (LanguageModel lm = LanguageModel.load(model, null, ComputeType.AUTO, null, b -> {})) {
             double[] expected = lm.score(new long[] {1, 450, 4996, 17354});
             for (int i = 1; i < 4; i++) {
                 assertEquals(expected[i], logprobs.get(i).getAsDouble(), 1e-9);

@@ -9,7 +9,7 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.LitGptFormat;
 import io.github.tinyllama.checkpoint.TorchFile;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.weights.RandomCheckpoint;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -10,7 +10,7 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.LanguageModel;
-import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.weights.RandomCheckpoint;
 import io.github.tinyllama.testing.CliRun;
 
 import com.google.gson.JsonArray;

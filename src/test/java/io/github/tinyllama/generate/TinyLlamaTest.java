@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.weights.RandomCheckpoint;
 import io.github.tinyllama.testing.SharedTokenizer;
 import io.github.tinyllama.testing.TinyModels;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;

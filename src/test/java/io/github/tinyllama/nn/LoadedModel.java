@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.testing.Fixtures;
+import io.github.tinyllama.weights.WeightLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -20,6 +20,7 @@ import io.github.tinyllama.checkpoint.SafetensorsFile;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.testing.Goldens;
+import io.github.tinyllama.weights.LoraAdapters;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,7 +2,7 @@ package io.github.tinyllama.testing;
 
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.weights.RandomCheckpoint;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -10,7 +10,7 @@ import com.google.gson.JsonParser;
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.RandomCheckpoint;
+import io.github.tinyllama.weights.RandomCheckpoint;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.github.tinyllama.nn;
+package io.github.tinyllama.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +12,8 @@ import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.checkpoint.CheckpointFormatException;
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.TensorInfo;
+import io.github.tinyllama.nn.FusedWeights;
+import io.github.tinyllama.nn.LlamaModel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,7 +68,7 @@ public final class WeightLoader {
         }
         Set<String> done = new HashSet<>();
         if (stack && !manager.getDevice().isGpu()) {
-            for (LlamaBlock.FusedWeights group : model.fusedWeights()) {
+            for (FusedWeights group : model.fusedWeights()) {
                 group.install().accept(readStacked(checkpoint, group.hfNames(), parameters, shapes, manager, matrixType));
                 done.addAll(group.hfNames());
                 group.hfNames().forEach(name -> progress.accept(checkpoint.info(name).byteLength()));

@@ -1,4 +1,4 @@
-package io.github.tinyllama.nn;
+package io.github.tinyllama.weights;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +13,7 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.nn.LlamaModel;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package io.github.tinyllama.nn;
+package io.github.tinyllama.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +14,8 @@ import io.github.tinyllama.checkpoint.SideFiles;
 import io.github.tinyllama.checkpoint.TensorInfo;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LoraAdapter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.github.tinyllama.nn;
+package io.github.tinyllama.weights;
 
 import ai.djl.ndarray.types.Shape;
 
@@ -7,6 +7,7 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.nn.LlamaModel;
 import io.github.tinyllama.util.AtomicFiles;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.github.tinyllama.nn;
+package io.github.tinyllama.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +12,9 @@ import io.github.tinyllama.checkpoint.PeftAdapter;
 import io.github.tinyllama.checkpoint.PeftLoraConfig;
 import io.github.tinyllama.checkpoint.TensorInfo;
 import io.github.tinyllama.checkpoint.TensorSource;
+import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LoraSettings;
+import io.github.tinyllama.nn.LoraTarget;
 
 import java.io.IOException;
 import java.nio.ByteOrder;

@@ -1,0 +1,59 @@
+package io.github.tinyllama.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+import java.util.regex.Pattern;
+
+/**
+ * {@code --device cpu|gpu|gpu:N|auto}: where a command runs the model. The spelling is checked while parsing
+ * (a usage error); whether the engine has that GPU is checked when the model loads, so {@code --help} never
+ * starts the engine.
+ */
+final class DeviceOption {
+
+    private static final Pattern SPEC = Pattern.compile("auto|cpu|gpu(:\\d+)?");
+
+    private DeviceOption() {}
+
+    /** Accepts the four spellings and keeps the text. */
+    static final class Converter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (!SPEC.matcher(value).matches()) {
+                throw new TypeConversionException("'" + value + "' is not a device: use cpu, gpu, gpu:N or auto");
+            }
+            return value;
+        }
+    }
+
+    /**
+     * The device a spelling names: {@code auto} is the engine's default (its first GPU if it has one, else the
+     * CPU); {@code gpu} is {@code gpu:0}.
+     *
+     * @throws IllegalArgumentException if the engine has no such GPU
+     */
+    static Device resolve(String spec) {
+        if (spec.equals("auto")) {
+            return Engine.getInstance().defaultDevice();
+        }
+        if (spec.equals("cpu")) {
+            return Device.cpu();
+        }
+        int id = spec.equals("gpu") ? 0 : Integer.parseInt(spec.substring("gpu:".length()));
+        int gpus = Engine.getInstance().getGpuCount();
+        if (id >= gpus) {
+            throw new IllegalArgumentException("--device " + spec + ": the engine sees " + gpus + " GPU"
+                    + (gpus == 1 ? "" : "s") + (gpus == 0 ? " (a CPU-only libtorch; see docs/devices.md)" : ""));
+        }
+        return Device.gpu(id);
+    }
+
+    /** A device as {@code --device} and the JSON outputs spell it: {@code cpu} or {@code gpu:N}. */
+    static String name(Device device) {
+        return device.isGpu() ? "gpu:" + device.getDeviceId() : device.getDeviceType();
+    }
+}
