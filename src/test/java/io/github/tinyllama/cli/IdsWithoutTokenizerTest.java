@@ -48,7 +48,9 @@ class IdsWithoutTokenizerTest {
 
     @Test
     void scoreTakesIds() throws IOException {
-        CliRun json = CliRun.of("score", "--model", model.toString(), "--ids", "1,450,4996,17354", "--json");
+        // float32 named: the default (auto) would hold this bf16 checkpoint in float16.
+        CliRun json = CliRun.of("score", "--model", model.toString(), "--ids", "1,450,4996,17354", "--json",
+                "--compute-type", "float32");
         assertEquals(0, json.status(), json.err());
         JsonArray logprobs = json.json().getAsJsonArray("logprobs");
         try (LanguageModel lm = LanguageModel.load(model, DataType.FLOAT32, null, b -> {})) {
