@@ -28,6 +28,7 @@ import java.io.PrintWriter;
             BenchCommand.class,
             BenchTrainCommand.class,
             EvalCommand.class,
+            PerplexityCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
