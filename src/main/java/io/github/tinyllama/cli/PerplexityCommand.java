@@ -87,6 +87,10 @@ final class PerplexityCommand implements Callable<Integer> {
                 builder.optStride(stride);
             }
             builder.optBatchSize(batchSize);
+            if (window != 0 && stride >= window) {
+                throw new IllegalArgumentException("--stride must be less than --window, so that each window's"
+                        + " first new token has context; got " + stride + " and " + window);
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

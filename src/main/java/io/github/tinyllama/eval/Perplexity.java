@@ -140,8 +140,7 @@ public final class Perplexity {
         }
         List<Window> windows = windows(ids.length, w, s);
         if (progress != null) {
-            progress.reset("Scoring " + (ids.length - 1) + " tokens in " + windows.size() + " windows",
-                    ids.length - 1L);
+            progress.reset("Scoring", ids.length - 1L);
         }
         long start = System.nanoTime();
         double total = 0;
