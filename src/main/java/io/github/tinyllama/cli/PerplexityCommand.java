@@ -100,15 +100,7 @@ final class PerplexityCommand implements Callable<Integer> {
         Perplexity.Result result;
         try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, json)) {
             ProgressBar bar = new ProgressBar();
-            PrintStream stdout = System.out;
-            // DJL's progress bar draws on standard output; standard error keeps it apart from the result.
-            System.setOut(System.err);
-            try {
-                result = builder.optProgress(bar).build().evaluate(llm, text);
-            } finally {
-                System.out.flush();
-                System.setOut(stdout);
-            }
+            result = ModelLoading.onStderr(() -> builder.optProgress(bar).build().evaluate(llm, text), bar);
         }
         if (json) {
             JsonObject o = new JsonObject();
@@ -150,14 +142,7 @@ final class PerplexityCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         ProgressBar bar = new ProgressBar();
-        PrintStream stdout = System.out;
-        System.setOut(System.err);
-        try {
-            return set.text(usage, bar);
-        } finally {
-            System.out.flush();
-            System.setOut(stdout);
-        }
+        return ModelLoading.onStderr(() -> set.text(usage, bar), bar);
     }
 
     private static Dataset.Usage usage(String split) {

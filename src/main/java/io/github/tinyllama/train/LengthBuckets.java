@@ -18,7 +18,7 @@ import java.util.Random;
  * examples an uninterrupted run would. Every example is visited once per epoch, and an epoch has
  * {@code ceil(examples / globalBatch)} steps, of which only the last may be short.
  *
- * <p>Why not basicdataset's {@code FixedBucketSampler} (see {@code docs/perplexity.md}): it samples only a
+ * <p>Why not basicdataset's {@code FixedBucketSampler} (see {@code docs/length-buckets.md}): it samples only a
  * {@code TextDataset} (lengths in DJL's own word tokens), shuffles with the process-wide
  * {@code RandomUtils.RANDOM} (the order cannot be rebuilt from the run's seed, so a resumed run could not
  * repeat it), ends every bucket with its own short batch (steps of varying size), and reads its bucket bounds
