@@ -30,6 +30,7 @@ import java.io.PrintWriter;
             EvalCommand.class,
             ModelsCommand.class,
             DownloadCommand.class,
+            PerplexityCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -105,12 +105,12 @@ final class ModelLoading {
     }
 
     /** Work that may throw an I/O error. */
-    private interface IoWork<T> {
+    interface IoWork<T> {
         T run() throws IOException;
     }
 
     /** Runs {@code work} with DJL's progress bar, which draws on standard output, moved to standard error. */
-    private static <T> T onStderr(IoWork<T> work, ProgressBar bar) throws IOException {
+    static <T> T onStderr(IoWork<T> work, ProgressBar bar) throws IOException {
         PrintStream stdout = System.out;
         System.setOut(System.err);
         try {

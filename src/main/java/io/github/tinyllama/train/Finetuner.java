@@ -37,12 +37,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 
 /**
  * Supervised fine-tuning of a chat model on a DJL {@link Trainer}: full (every weight) or LoRA (the
@@ -53,8 +51,9 @@ import java.util.Random;
  * forward and backward through the trainer; the loss is {@link MaskedNextTokenLoss} weighted so that
  * the step's loss is the mean over the step's trained tokens; the accumulated gradient is clipped by
  * its global norm; then the trainer's {@code step()} applies {@link AdamW} with PyTorch's arithmetic.
- * Examples are visited in a seeded random order, reshuffled each epoch, so a run resumed at step
- * {@code s} sees exactly the examples an uninterrupted run would.
+ * Examples are visited in a seeded random order, reshuffled each epoch, with examples of similar length
+ * batched together ({@link LengthBuckets}), so a run resumed at step {@code s} sees exactly the examples an
+ * uninterrupted run would.
  *
  * <pre>{@code
  * try (Finetuner ft = Finetuner.builder(modelDir, trainFile).template(ChatTemplate.ZEPHYR)
@@ -84,6 +83,7 @@ public final class Finetuner implements AutoCloseable {
     private final Trainer trainer;
     private final RunCheckpoints checkpoints;
     private final LearningRateSchedule schedule;
+    private final LengthBuckets order;
     private final int stepsPerEpoch;
     private final long padId;
     private long tokens;
@@ -102,7 +102,9 @@ public final class Finetuner implements AutoCloseable {
         this.eval = eval;
         this.checkpoints = checkpoints;
         this.padId = tokenizer.eosId();
-        this.stepsPerEpoch = (train.size() + settings.globalBatch() - 1) / settings.globalBatch();
+        this.order = new LengthBuckets(train.examples().stream().mapToInt(SftExample::length).toArray(),
+                settings.globalBatch(), settings.seed());
+        this.stepsPerEpoch = order.stepsPerEpoch();
         this.schedule = settings.schedule(totalSteps());
         if (block.lora().isPresent()) {
             block.freezeBase();
@@ -219,13 +221,12 @@ public final class Finetuner implements AutoCloseable {
         return (int) (z ^ (z >>> 31));
     }
 
-    /** The examples of optimizer step {@code step}, sorted by length so micro-batches pad little. */
+    /** The examples of optimizer step {@code step}: of similar length, longest first (see {@link LengthBuckets}). */
     private List<SftExample> stepExamples(int step) {
-        List<SftExample> order = new ArrayList<>(train.examples());
-        Collections.shuffle(order, new Random(settings.seed() + step / stepsPerEpoch));
-        int from = (step % stepsPerEpoch) * settings.globalBatch();
-        List<SftExample> batch = new ArrayList<>(order.subList(from, Math.min(order.size(), from + settings.globalBatch())));
-        batch.sort(Comparator.comparingInt(SftExample::length).reversed());
+        List<SftExample> batch = new ArrayList<>();
+        for (int i : order.step(step)) {
+            batch.add(train.examples().get(i));
+        }
         return batch;
     }
 
