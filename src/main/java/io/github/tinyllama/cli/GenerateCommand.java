@@ -9,8 +9,10 @@ import io.github.tinyllama.generate.TinyLlama;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,9 @@ import java.util.concurrent.Callable;
 /** {@code tinyllama generate}: continue a prompt. */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate a continuation of a prompt.")
 final class GenerateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ModelOptions modelOptions;
@@ -52,11 +57,18 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationConfig config = sampling.toBuilder().leftTruncate(leftTruncate).build();
+        GenerationConfig config = sampling.config(leftTruncate);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, json)) {
-            long[] promptIds = prompt.ids != null ? prompt.ids.values()
+            long[] promptIds = prompt.ids != null ? prompt.ids.checked(spec, "--prompt-ids", llm.config().vocabSize())
                     : llm.tokenizer().encode(prompt.text != null ? prompt.text : prompt.positional);
+            int context = llm.config().maxPositions();
+            if ((long) Math.min(promptIds.length, context - 1) + config.maxNewTokens() > context) {
+                // Nothing is allocated for the requested length: generation simply ends when the context is full.
+                System.err.println("tinyllama generate: note: --max-new-tokens " + config.maxNewTokens()
+                        + " is more than the model's context of " + context + " tokens leaves after the "
+                        + promptIds.length + "-token prompt; generating until the context is full");
+            }
             GenerationResult r = llm.generate(promptIds, config, json ? text -> {} : text -> {
                 out.print(text);
                 out.flush();

@@ -2,13 +2,18 @@ package io.github.tinyllama.cli;
 
 import io.github.tinyllama.generate.GenerationConfig;
 
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** The generation settings shared by {@code generate} and {@code chat}. */
 final class SamplingOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
     int maxNewTokens;
@@ -32,7 +37,21 @@ final class SamplingOptions {
     @Option(names = "--stop", paramLabel = "STR", description = "Stop before this text (repeatable).")
     List<String> stop = new ArrayList<>();
 
-    GenerationConfig.Builder toBuilder() {
+    /**
+     * The settings as a generation config.
+     *
+     * @param leftTruncate whether an over-long prompt loses its start
+     * @throws picocli.CommandLine.ParameterException (exit status 2) if a value is out of range
+     */
+    GenerationConfig config(boolean leftTruncate) {
+        try {
+            return toBuilder().leftTruncate(leftTruncate).build();
+        } catch (IllegalArgumentException e) {
+            throw Usage.error(command, e.getMessage());
+        }
+    }
+
+    private GenerationConfig.Builder toBuilder() {
         return GenerationConfig.builder()
                 .maxNewTokens(maxNewTokens)
                 .temperature(temperature)

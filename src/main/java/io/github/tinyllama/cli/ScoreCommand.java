@@ -7,7 +7,9 @@ import io.github.tinyllama.generate.TinyLlama;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +20,9 @@ import java.util.concurrent.Callable;
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Print log P(token | everything before it) for each token of a text.")
 final class ScoreCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ModelOptions modelOptions;
@@ -43,7 +48,7 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, json)) {
-            long[] ids = input.ids != null ? input.ids.values() : llm.tokenizer().encode(input.text);
+            long[] ids = input.ids != null ? input.ids.checked(spec, "--ids", llm.config().vocabSize()) : llm.tokenizer().encode(input.text);
             double[] logprobs = llm.score(ids);
             if (json) {
                 JsonObject o = new JsonObject();

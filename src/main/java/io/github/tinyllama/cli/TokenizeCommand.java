@@ -76,7 +76,7 @@ final class TokenizeCommand implements Callable<Integer> {
                 return e.getAsString();
             }
         } catch (JsonParseException e) {
-            throw new IOException(file + ":" + lineNumber + ": not a JSON string (" + Main.oneLine(e) + ")", e);
+            throw new IOException(file + ":" + lineNumber + ": not a JSON string (" + Failures.oneLine(e) + ")", e);
         }
         throw new IOException(file + ":" + lineNumber + ": expected a JSON string, found " + line);
     }

@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 
 import io.github.tinyllama.data.ParquetReader;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.FileErrors;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -139,7 +140,12 @@ public final class DataFiles {
         if (file == null) {
             file = download(dataDir, dataset, split, fetcher);
         }
-        return file.getFileName().toString().endsWith(".parquet") ? readParquet(file) : read(file);
+        List<Doc> docs = file.getFileName().toString().endsWith(".parquet") ? readParquet(file) : read(file);
+        if (docs.isEmpty()) {
+            // Scoring nothing would report an accuracy of 0/0.
+            throw new DataException(file, 0, "holds no records");
+        }
+        return docs;
     }
 
     private static Path download(Path dataDir, String dataset, String split, Fetcher fetcher) throws IOException {
@@ -222,6 +228,10 @@ public final class DataFiles {
             }
         } catch (CharacterCodingException e) {
             throw new DataException(file, number + 1, "not UTF-8 text");
+        } catch (DataException e) {
+            throw e;
+        } catch (IOException e) {
+            throw FileErrors.named(file, e);
         }
         return docs;
     }

@@ -61,7 +61,8 @@ public final class Session implements AutoCloseable {
         for (long id : prompt) {
             seen[(int) id] = true;
         }
-        long[] out = new long[config.maxNewTokens()];
+        // Sized by what fits, not by the request: a budget of 10^9 tokens must not allocate for 10^9.
+        long[] out = new long[(int) Math.min(config.maxNewTokens(), (long) cache.capacity() - reused + 1)];
         int produced = 0;
         FinishReason reason = FinishReason.LENGTH;
         long started = System.nanoTime();
