@@ -6,6 +6,9 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
+
+import io.github.tinyllama.util.FileErrors;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
@@ -32,9 +35,11 @@ record ShardIndex(Path file, Map<String, String> metadata, Map<String, Path> wei
             reader.setStrictness(Strictness.STRICT);
             root = JsonParser.parseReader(reader);
         } catch (JsonParseException | IllegalStateException e) {
-            throw new CheckpointFormatException(file + ": index is not valid JSON: " + e.getMessage(), e);
+            throw new CheckpointFormatException(file + ": index is " + FileErrors.jsonReason(file, e), e);
         } catch (CharacterCodingException e) {
             throw new CheckpointFormatException(file + ": index is not valid UTF-8", e);
+        } catch (IOException e) {
+            throw FileErrors.named(file, e);
         }
         if (!root.isJsonObject()) {
             throw new CheckpointFormatException(file + ": index is not a JSON object");

@@ -136,7 +136,8 @@ final class PretrainCommand implements Callable<Integer> {
         MixtureSpec spec = mix == null ? null : MixtureSpec.parse(mix);
         Files.createDirectories(out);
         double peak = peakFlops();
-        try (MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, spec, seqLen, seed, !noShuffle));
+        try (MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, spec, seqLen, seed, !noShuffle)
+                .checkingVocabulary(config.vocabSize()));
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
                         peak)) {
             header(config, trainer, maxSteps, settings.tokensPerStep() + " tokens per step", peak);
@@ -169,7 +170,7 @@ final class PretrainCommand implements Callable<Integer> {
         Files.createDirectories(out);
         double peak = peakFlops();
         try (MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, stages.prefixes(), stages.mixtureSchedule(),
-                stages.seqLen(), stages.seed(), !noShuffle));
+                stages.seqLen(), stages.seed(), !noShuffle).checkingVocabulary(config.vocabSize()));
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
                         peak)) {
             PretrainPlan.Stage now = stages.stages().get(stages.stageIndexAt(trainer.step()));

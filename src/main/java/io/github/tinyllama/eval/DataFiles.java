@@ -219,7 +219,7 @@ public final class DataFiles {
                 try {
                     e = JsonParser.parseString(line);
                 } catch (JsonParseException ex) {
-                    throw new DataException(file, number, "not valid JSON: " + firstLine(ex.getMessage()));
+                    throw new DataException(file, number, FileErrors.jsonReason(file, ex));
                 }
                 if (!e.isJsonObject()) {
                     throw new DataException(file, number, "expected a JSON object, found " + abbreviate(line));
@@ -234,14 +234,6 @@ public final class DataFiles {
             throw FileErrors.named(file, e);
         }
         return docs;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     private static String abbreviate(String s) {

@@ -61,8 +61,48 @@ public final class FileErrors {
         if (e instanceof FileSystemException fs && fs.getReason() != null) {
             return fs.getReason();
         }
-        String bare = message.replace(file.toString(), "").replaceFirst("^[: ]+", "").strip();
+        String bare = message.lines().findFirst().orElse("").replace(file.toString(), "")
+                .replaceFirst("^[: ]+", "").replaceAll(" See https://\\S+$", "").strip();
         return bare.isEmpty() ? e.getClass().getSimpleName() : bare;
+    }
+
+    /**
+     * What is wrong with a JSON file the parser (Gson) refused: an I/O failure underneath (not UTF-8, a
+     * directory) in {@link #reason} words, a file that ends early as such, else the parser's message without the
+     * exception class names and troubleshooting links it carries.
+     *
+     * @param file the file parsed
+     * @param e the parser's exception
+     * @return for example "not valid JSON (it ends early, a truncated file?, at line 7 column 1)"
+     */
+    public static String jsonReason(Path file, RuntimeException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof CharacterCodingException || cause instanceof FileSystemException
+                || (cause instanceof IOException && String.valueOf(cause.getMessage()).contains("Is a directory"))) {
+            return reason(file, (IOException) cause);
+        }
+        String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                .replaceAll("^[a-z]+(\\.[a-z]+)*\\.[A-Za-z]+Exception: ", "")
+                .replaceAll(" See https://\\S+$", "").strip();
+        if (cause instanceof EOFException) {
+            return "not valid JSON: it ends early, a truncated file? (" + message + ")";
+        }
+        return "not valid JSON (" + message + ")";
+    }
+
+    /**
+     * Reads a UTF-8 text file whole.
+     *
+     * @param file the file
+     * @return its text
+     * @throws IOException whose message is {@code FILE: reason} (missing, a directory, not UTF-8, ...)
+     */
+    public static String readString(Path file) throws IOException {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw named(file, e);
+        }
     }
 
     /**
