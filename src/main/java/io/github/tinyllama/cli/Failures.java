@@ -2,6 +2,11 @@ package io.github.tinyllama.cli;
 
 import ai.djl.engine.EngineException;
 
+import io.github.tinyllama.util.FileErrors;
+
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+
 import java.util.Locale;
 
 /**
@@ -24,6 +29,13 @@ final class Failures {
         if (root instanceof StackOverflowError) {
             return "stack overflow (a deeply nested input?); run with --verbose for the trace and report it";
         }
+        if (e instanceof ExceptionInInitializerError && e.getCause() != null) {
+            return oneLine(e.getCause());
+        }
+        if (root instanceof UnsatisfiedLinkError) {
+            return "cannot load a native library (" + firstLine(root.getMessage()) + "): check that libtorch for "
+                    + "this platform is installed or can be downloaded (see DJL's PyTorch engine documentation)";
+        }
         if (root instanceof EngineException || e instanceof EngineException) {
             String message = firstLine(root instanceof EngineException ? root.getMessage() : e.getMessage());
             String lower = message.toLowerCase(Locale.ROOT);
@@ -33,12 +45,19 @@ final class Failures {
             return "libtorch failed: " + message + " (run with --verbose for the trace; please report it if the input "
                     + "was valid)";
         }
+        if (e instanceof FileSystemException fs && fs.getFile() != null) {
+            // The JDK's message is often the bare path ("/proc/x") or "Is a directory".
+            return fs.getFile() + ": " + FileErrors.reason(Path.of(fs.getFile()), fs)
+                    + (fs.getOtherFile() == null ? "" : " (" + fs.getOtherFile() + ")");
+        }
         if (isBug(e)) {
             return "internal error: " + e + " (please report it with the output of the same command and "
                     + "--verbose)";
         }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
+        // An I/O cause is already in the message in words (FileErrors); its own wording would only repeat it.
+        if (root != e && root.getMessage() != null && !message.contains(root.getMessage())
+                && !(root instanceof java.io.IOException)) {
             message += " (" + root.getMessage() + ")";
         }
         return message.replace('\n', ' ');

@@ -80,13 +80,14 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Runs the chosen command; an {@link Error} it throws (out of memory, a stack overflow in native code's caller)
-     * goes to the execution exception handler like any exception, instead of out of {@code main} with a trace.
+     * Runs the chosen command; an {@link Error} it throws (out of memory, a stack overflow, a native library that
+     * cannot be loaded) goes to the execution exception handler like any exception, instead of out of
+     * {@code main} with a trace.
      */
     private static int runCatchingErrors(ParseResult parsed) {
         try {
             return new CommandLine.RunLast().execute(parsed);
-        } catch (OutOfMemoryError | StackOverflowError | InternalError e) {
+        } catch (Error e) {
             ParseResult last = parsed;
             while (last.subcommand() != null) {
                 last = last.subcommand();

@@ -44,16 +44,22 @@ public final class KvCache implements AutoCloseable {
      * @throws IllegalArgumentException if the first allocation does not fit the memory available
      */
     public KvCache(LlamaConfig config, int batchSize, int capacity, Device device) {
-        this(device, config.numLayers(), new Shape(batchSize, config.numKvHeads(), capacity, config.headSize()));
+        this(config, batchSize, capacity, device, INITIAL_TOKENS);
     }
 
-    private KvCache(Device device, int layers, Shape shape) {
+    /** A cache that allocates {@code initialTokens} up front (tests use a few, to make it grow). */
+    KvCache(LlamaConfig config, int batchSize, int capacity, Device device, int initialTokens) {
+        this(device, config.numLayers(), new Shape(batchSize, config.numKvHeads(), capacity, config.headSize()),
+                initialTokens);
+    }
+
+    private KvCache(Device device, int layers, Shape shape, int initialTokens) {
         this.manager = NDManager.newBaseManager(device);
         this.capacity = (int) shape.get(2);
         keys = new NDArray[layers];
         values = new NDArray[layers];
         try {
-            allocate(Math.min(capacity, INITIAL_TOKENS), shape);
+            allocate(Math.min(capacity, initialTokens), shape);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -131,7 +137,7 @@ public final class KvCache implements AutoCloseable {
                     + " sequences of " + newCapacity + " tokens");
         }
         KvCache out = new KvCache(manager.getDevice(), keys.length,
-                new Shape(rows.length, shape.get(1), newCapacity, shape.get(3)));
+                new Shape(rows.length, shape.get(1), newCapacity, shape.get(3)), INITIAL_TOKENS);
         if (length > out.allocated) {
             out.allocate(length, out.keys[0].getShape());
         }

@@ -31,7 +31,9 @@ public final class FileErrors {
     public static String reason(Path file, IOException e) {
         String message = e.getMessage() == null ? "" : e.getMessage();
         if (e instanceof NoSuchFileException) {
-            return "no such file";
+            Path folder = file.toAbsolutePath().getParent();
+            return folder != null && !Files.isDirectory(folder) ? "its folder " + folder + " does not exist"
+                    : "no such file or folder";
         }
         if (e instanceof AccessDeniedException) {
             return "permission denied";

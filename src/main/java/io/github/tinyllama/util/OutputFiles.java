@@ -1,6 +1,8 @@
 package io.github.tinyllama.util;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -35,7 +37,10 @@ public final class OutputFiles {
         try {
             Files.newOutputStream(probe, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         } catch (IOException e) {
-            throw new IOException(file + ": cannot write in its folder " + dir + " (" + FileErrors.reason(dir, e) + ")", e);
+            String why = e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                    : "the file system takes no new file there";
+            throw new IOException(file + ": cannot write in its folder " + dir + " (" + why + ")", e);
         } finally {
             Files.deleteIfExists(probe);
         }

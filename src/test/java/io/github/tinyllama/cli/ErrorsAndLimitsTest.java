@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import io.github.tinyllama.testing.CliRun;
+import io.github.tinyllama.testing.RandomPacked;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,7 @@ import java.util.stream.Stream;
 class ErrorsAndLimitsTest {
 
     private static final String NANO = Path.of("model-zoo", "nano").toString();
+    private static final String ONE_RECORD = "{\"question\": \"q\", \"passage\": \"p\", \"label\": 1}\n";
 
     @TempDir
     static Path dir;
@@ -124,14 +126,22 @@ class ErrorsAndLimitsTest {
     }
 
     @Test
+    void aTokenIdOutsideTheVocabularyNamesTheFileAndBlock() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("packed-big-vocab"));
+        RandomPacked.write(data, 60_000, 9 * 8, 1, 4, "held");
+        CliRun r = CliRun.of("held-out-loss", "--model", NANO, "--data-dir", data.toString(), "--prefix", "held",
+                "--seq-len", "8", "--blocks", "8");
+        assertEquals(1, r.status(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().matches("(?s).*" + java.util.regex.Pattern.quote(data.resolve("held_0000000000.bin")
+                .toString()) + ": block \\d+ \\(token \\d+ of it\\) holds token id \\d+, outside the model's "
+                + "vocabulary of 4096.*"), r.err());
+    }
+
+    @Test
     void anUnwritableOutputIsFoundBeforeScoring() throws IOException {
-        Path data = dir.resolve("eval-data/boolq");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("validation.jsonl"),
-                "{\"question\": \"q\", \"passage\": \"p\", \"label\": 1}\n");
         Path blocker = Files.writeString(dir.resolve("a-file"), "x");
-        CliRun r = CliRun.of("eval", "--model", NANO, "--tasks", "boolq", "--data-dir", data.getParent().toString(),
-                "--output", blocker.resolve("results.json").toString());
+        CliRun r = evalBoolq("eval-data", ONE_RECORD, blocker.resolve("results.json"));
         assertEquals(1, r.status(), r.err());
         assertTrue(r.err().contains(blocker.resolve("results.json").toString()), r.err());
         assertFalse(r.err().contains("scored"), "nothing was scored: " + r.err());
@@ -139,25 +149,17 @@ class ErrorsAndLimitsTest {
 
     @Test
     void anEmptyTaskFileIsAnErrorAndNoNanIsWritten() throws IOException {
-        Path data = dir.resolve("empty-data/boolq");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("validation.jsonl"), "\n");
         Path output = dir.resolve("empty-results.json");
-        CliRun r = CliRun.of("eval", "--model", NANO, "--tasks", "boolq", "--data-dir", data.getParent().toString(),
-                "--output", output.toString());
+        CliRun r = evalBoolq("empty-data", "\n", output);
         assertEquals(1, r.status(), r.err());
-        assertTrue(r.err().contains(data.resolve("validation.jsonl") + ": holds no records"), r.err());
+        assertTrue(r.err().contains(dir.resolve("empty-data/boolq/validation.jsonl") + ": holds no records"), r.err());
         assertFalse(Files.exists(output));
     }
 
     @Test
     void evalResultsAreStrictJson() throws IOException {
-        Path data = dir.resolve("one-data/boolq");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("validation.jsonl"), "{\"question\": \"q\", \"passage\": \"p\", \"label\": 1}\n");
         Path output = dir.resolve("one-results.json");
-        CliRun r = CliRun.of("eval", "--model", NANO, "--tasks", "boolq", "--data-dir", data.getParent().toString(),
-                "--output", output.toString());
+        CliRun r = evalBoolq("one-data", ONE_RECORD, output);
         assertEquals(0, r.status(), r.err());
         String json = Files.readString(output);
         assertFalse(json.contains("NaN") || json.contains("Infinity"), json);
@@ -249,6 +251,14 @@ class ErrorsAndLimitsTest {
         cli.setErr(new PrintWriter(err, true));
         int status = cli.execute(args);
         return new String[] {String.valueOf(status), err.toString()};
+    }
+
+    /** Runs eval on BoolQ data written to {@code dir/name/boolq/validation.jsonl}. */
+    private static CliRun evalBoolq(String name, String records, Path output) throws IOException {
+        Path data = Files.createDirectories(dir.resolve(name).resolve("boolq"));
+        Files.writeString(data.resolve("validation.jsonl"), records);
+        return CliRun.of("eval", "--model", NANO, "--tasks", "boolq", "--data-dir", data.getParent().toString(),
+                "--output", output.toString());
     }
 
     private static Path copyOfNano(String name, String from, String to) throws IOException {

@@ -158,10 +158,8 @@ class CorruptInputsTest {
                         Damage.TRUNCATED_TO_HALF),
                 arguments(".jsonl.zst", CorruptInputsTest::zstdDocuments, "docs.jsonl.zst", documents, Damage.GARBAGE),
                 arguments(".jsonl", CorruptInputsTest::plainDocuments, "docs.jsonl", documents, Damage.A_FOLDER),
-                arguments(".parquet", root -> copyFile(resource("eval-parquet/boolq/validation.parquet"),
-                        root.resolve("docs.parquet")), "docs.parquet", documents, Damage.TRUNCATED_TO_HALF),
-                arguments(".parquet", root -> copyFile(resource("eval-parquet/boolq/validation.parquet"),
-                        root.resolve("docs.parquet")), "docs.parquet", documents, Damage.GARBAGE),
+                arguments(".parquet", parquetAt("docs.parquet"), "docs.parquet", documents, Damage.TRUNCATED_TO_HALF),
+                arguments(".parquet", parquetAt("docs.parquet"), "docs.parquet", documents, Damage.GARBAGE),
                 arguments("packed .bin", CorruptInputsTest::packedFile, "train_0000000000.bin", packed,
                         Damage.TRUNCATED_TO_HALF),
                 arguments("packed .bin", CorruptInputsTest::packedFile, "train_0000000000.bin", packed, Damage.GARBAGE),
@@ -171,8 +169,7 @@ class CorruptInputsTest {
                         Damage.EMPTY),
                 arguments("eval .jsonl", CorruptInputsTest::evalJsonl, "boolq/validation.jsonl", evalTask,
                         Damage.TRUNCATED_TO_HALF),
-                arguments("eval .parquet", root -> copyFile(resource("eval-parquet/boolq/validation.parquet"),
-                        root.resolve("boolq/validation.parquet")), "boolq/validation.parquet", evalTask,
+                arguments("eval .parquet", parquetAt("boolq/validation.parquet"), "boolq/validation.parquet", evalTask,
                         Damage.TRUNCATED_TO_HALF));
     }
 
@@ -210,6 +207,11 @@ class CorruptInputsTest {
 
     private static Fixture copy(String resourceDir) {
         return root -> copyDir(resource(resourceDir), root);
+    }
+
+    /** A Parquet file (BoolQ's, as the hub publishes it) at {@code relative} under the root. */
+    private static Fixture parquetAt(String relative) {
+        return root -> copyFile(resource("eval-parquet/boolq/validation.parquet"), root.resolve(relative));
     }
 
     private static Path copyDir(Path from, Path to) throws IOException {
