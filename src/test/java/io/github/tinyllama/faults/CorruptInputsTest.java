@@ -119,58 +119,37 @@ class CorruptInputsTest {
             }
         };
         Reading evalTask = root -> DataFiles.read(root, "boolq", "validation");
+        Fixture f32 = copy("formats/f32");
+        Fixture sharded = copy("formats/sharded");
+        Fixture adapter = copy("lora/peft-odd");
         return Stream.of(
-                arguments("config.json", nano, "config.json", model, Damage.TRUNCATED_TO_HALF),
-                arguments("config.json", nano, "config.json", model, Damage.NOT_UTF8),
-                arguments("config.json", nano, "config.json", model, Damage.A_FOLDER),
-                arguments("config.json", nano, "config.json", model, Damage.EMPTY),
-                arguments("model.safetensors", nano, "model.safetensors", model, Damage.TRUNCATED_TO_HALF),
-                arguments("model.safetensors", nano, "model.safetensors", model, Damage.TRUNCATED_TO_5_BYTES),
-                arguments("model.safetensors", nano, "model.safetensors", model, Damage.GARBAGE),
-                arguments("model.safetensors", nano, "model.safetensors", model, Damage.A_FOLDER),
-                arguments("tokenizer.json", nano, "tokenizer.json", model, Damage.TRUNCATED_TO_HALF),
-                arguments("tokenizer.json", nano, "tokenizer.json", model, Damage.NOT_UTF8),
-                arguments("tokenizer_config.json", nano, "tokenizer_config.json", model, Damage.TRUNCATED_TO_HALF),
-                arguments("tokenizer_config.json", nano, "tokenizer_config.json", model, Damage.NOT_UTF8),
-                arguments("tokenizer.model", nano, "nano-spm.model", tokenizer, Damage.TRUNCATED_TO_HALF),
-                arguments("tokenizer.model", nano, "nano-spm.model", tokenizer, Damage.GARBAGE),
-                arguments("pytorch_model.bin", copy("formats/f32"), "pytorch_model.bin", torch, Damage.TRUNCATED_TO_HALF),
-                arguments("pytorch_model.bin", copy("formats/f32"), "pytorch_model.bin", torch, Damage.GARBAGE),
-                arguments("pytorch_model.bin", copy("formats/f32"), "pytorch_model.bin", torch, Damage.TRUNCATED_TO_5_BYTES),
-                arguments("bin index", copy("formats/sharded"), "pytorch_model.bin.index.json", torch,
-                        Damage.TRUNCATED_TO_HALF),
-                arguments("bin shard", copy("formats/sharded"), "pytorch_model-00002-of-00002.bin", torch,
-                        Damage.TRUNCATED_TO_HALF),
-                arguments("lit_model.pth", copy("formats/lit"), "lit_model.pth", lit, Damage.TRUNCATED_TO_HALF),
-                arguments("lit_model.pth", copy("formats/lit"), "lit_model.pth", lit, Damage.GARBAGE),
-                arguments("adapter_config.json", copy("lora/peft-odd"), "adapter_config.json", peft,
-                        Damage.TRUNCATED_TO_HALF),
-                arguments("adapter_config.json", copy("lora/peft-odd"), "adapter_config.json", peft, Damage.NOT_UTF8),
-                arguments("adapter_config.json", copy("lora/peft-odd"), "adapter_config.json", peft, Damage.A_FOLDER),
-                arguments("adapter_model.safetensors", copy("lora/peft-odd"), "adapter_model.safetensors", peft,
-                        Damage.TRUNCATED_TO_HALF),
-                arguments("adapter_model.safetensors", copy("lora/peft-odd"), "adapter_model.safetensors", peft,
-                        Damage.GARBAGE),
-                arguments(".jsonl.gz", CorruptInputsTest::gzipDocuments, "docs.jsonl.gz", documents,
-                        Damage.TRUNCATED_TO_HALF),
-                arguments(".jsonl.gz", CorruptInputsTest::gzipDocuments, "docs.jsonl.gz", documents, Damage.GARBAGE),
-                arguments(".jsonl.zst", CorruptInputsTest::zstdDocuments, "docs.jsonl.zst", documents,
-                        Damage.TRUNCATED_TO_HALF),
-                arguments(".jsonl.zst", CorruptInputsTest::zstdDocuments, "docs.jsonl.zst", documents, Damage.GARBAGE),
-                arguments(".jsonl", CorruptInputsTest::plainDocuments, "docs.jsonl", documents, Damage.A_FOLDER),
-                arguments(".parquet", parquetAt("docs.parquet"), "docs.parquet", documents, Damage.TRUNCATED_TO_HALF),
-                arguments(".parquet", parquetAt("docs.parquet"), "docs.parquet", documents, Damage.GARBAGE),
-                arguments("packed .bin", CorruptInputsTest::packedFile, "train_0000000000.bin", packed,
-                        Damage.TRUNCATED_TO_HALF),
-                arguments("packed .bin", CorruptInputsTest::packedFile, "train_0000000000.bin", packed, Damage.GARBAGE),
-                arguments("eval .jsonl", CorruptInputsTest::evalJsonl, "boolq/validation.jsonl", evalTask,
-                        Damage.NOT_UTF8),
-                arguments("eval .jsonl", CorruptInputsTest::evalJsonl, "boolq/validation.jsonl", evalTask,
+                each("config.json", nano, model, Damage.TRUNCATED_TO_HALF, Damage.NOT_UTF8, Damage.A_FOLDER,
                         Damage.EMPTY),
-                arguments("eval .jsonl", CorruptInputsTest::evalJsonl, "boolq/validation.jsonl", evalTask,
+                each("model.safetensors", nano, model, Damage.TRUNCATED_TO_HALF, Damage.TRUNCATED_TO_5_BYTES,
+                        Damage.GARBAGE, Damage.A_FOLDER),
+                each("tokenizer.json", nano, model, Damage.TRUNCATED_TO_HALF, Damage.NOT_UTF8),
+                each("tokenizer_config.json", nano, model, Damage.TRUNCATED_TO_HALF, Damage.NOT_UTF8),
+                each("nano-spm.model", nano, tokenizer, Damage.TRUNCATED_TO_HALF, Damage.GARBAGE),
+                each("pytorch_model.bin", f32, torch, Damage.TRUNCATED_TO_HALF, Damage.GARBAGE,
+                        Damage.TRUNCATED_TO_5_BYTES),
+                each("pytorch_model.bin.index.json", sharded, torch, Damage.TRUNCATED_TO_HALF),
+                each("pytorch_model-00002-of-00002.bin", sharded, torch, Damage.TRUNCATED_TO_HALF),
+                each(LitGptFormat.FILE_NAME, copy("formats/lit"), lit, Damage.TRUNCATED_TO_HALF, Damage.GARBAGE),
+                each("adapter_config.json", adapter, peft, Damage.TRUNCATED_TO_HALF, Damage.NOT_UTF8, Damage.A_FOLDER),
+                each(PeftAdapter.WEIGHTS_FILE, adapter, peft, Damage.TRUNCATED_TO_HALF, Damage.GARBAGE),
+                each("docs.jsonl.gz", CorruptInputsTest::gzipDocuments, documents, Damage.TRUNCATED_TO_HALF,
+                        Damage.GARBAGE),
+                each("docs.jsonl.zst", CorruptInputsTest::zstdDocuments, documents, Damage.TRUNCATED_TO_HALF,
+                        Damage.GARBAGE),
+                each("docs.jsonl", CorruptInputsTest::plainDocuments, documents, Damage.A_FOLDER),
+                each("docs.parquet", parquetAt("docs.parquet"), documents, Damage.TRUNCATED_TO_HALF, Damage.GARBAGE),
+                each("train_0000000000.bin", CorruptInputsTest::packedFile, packed, Damage.TRUNCATED_TO_HALF,
+                        Damage.GARBAGE),
+                each("boolq/validation.jsonl", CorruptInputsTest::evalJsonl, evalTask, Damage.NOT_UTF8, Damage.EMPTY,
                         Damage.TRUNCATED_TO_HALF),
-                arguments("eval .parquet", parquetAt("boolq/validation.parquet"), "boolq/validation.parquet", evalTask,
-                        Damage.TRUNCATED_TO_HALF));
+                each("boolq/validation.parquet", parquetAt("boolq/validation.parquet"), evalTask,
+                        Damage.TRUNCATED_TO_HALF))
+                .flatMap(cases -> cases);
     }
 
     @ParameterizedTest(name = "{0} {4}")
@@ -192,9 +171,9 @@ class CorruptInputsTest {
         }
     }
 
-    private static Arguments arguments(String label, Fixture fixture, String damaged, Reading reading,
-            Damage damage) {
-        return Arguments.of(label, fixture, damaged, reading, damage);
+    /** One case per damage done to {@code damaged}, a file the fixture makes and the reading reads. */
+    private static Stream<Arguments> each(String damaged, Fixture fixture, Reading reading, Damage... damages) {
+        return Stream.of(damages).map(d -> Arguments.of(damaged, fixture, damaged, reading, d));
     }
 
     private static void readAll(Checkpoint checkpoint) throws IOException {
