@@ -9,6 +9,8 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 
+import io.github.tinyllama.util.FileErrors;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,9 +65,9 @@ public record PeftLoraConfig(int rank, double alpha, double dropout, List<String
         } catch (NoSuchFileException e) {
             throw new CheckpointFormatException(file + ": file not found (not a PEFT adapter directory?)", e);
         } catch (JsonParseException e) {
-            throw new CheckpointFormatException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+            throw new CheckpointFormatException(file + ": " + FileErrors.jsonReason(file, e), e);
         } catch (IOException e) {
-            throw new CheckpointFormatException(file + ": cannot read (" + e.getMessage() + ")", e);
+            throw new CheckpointFormatException(file + ": " + FileErrors.reason(file, e), e);
         }
         Fields f = new Fields(file, json);
         f.requireValue("peft_type", "LORA", "only LoRA adapters are supported");

@@ -3,6 +3,8 @@ package io.github.tinyllama.checkpoint;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+
+import io.github.tinyllama.util.FileErrors;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -57,8 +59,8 @@ final class SafetensorsHeader {
             throw e;
         } catch (IOException | RuntimeException e) {
             // Gson reports syntax as MalformedJsonException and wrong token kinds as IllegalStateException.
-            throw new CheckpointFormatException(file + ": safetensors header is not valid JSON: "
-                    + e.getMessage(), e);
+            throw new CheckpointFormatException(file + ": safetensors header is "
+                    + FileErrors.jsonReason(file, new IllegalStateException(e.getMessage(), e)), e);
         }
         return header;
     }

@@ -6,7 +6,10 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
+
+import io.github.tinyllama.util.FileErrors;
 import io.github.tinyllama.util.RepoPaths;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
@@ -42,9 +45,11 @@ public record ShardIndex(Path file, Map<String, String> metadata, Map<String, Pa
             reader.setStrictness(Strictness.STRICT);
             root = JsonParser.parseReader(reader);
         } catch (JsonParseException | IllegalStateException e) {
-            throw new CheckpointFormatException(file + ": index is not valid JSON: " + e.getMessage(), e);
+            throw new CheckpointFormatException(file + ": index is " + FileErrors.jsonReason(file, e), e);
         } catch (CharacterCodingException e) {
             throw new CheckpointFormatException(file + ": index is not valid UTF-8", e);
+        } catch (IOException e) {
+            throw FileErrors.named(file, e);
         }
         if (!root.isJsonObject()) {
             throw new CheckpointFormatException(file + ": index is not a JSON object");

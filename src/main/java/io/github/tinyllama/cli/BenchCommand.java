@@ -8,7 +8,9 @@ import io.github.tinyllama.weights.ComputeType;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,6 +22,9 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure load time, prefill and decode speed and peak memory on random prompt tokens.")
 final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ModelOptions modelOptions;
@@ -47,6 +52,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Usage.require(spec, promptTokens >= 1, "--prompt-tokens must be at least 1, not " + promptTokens);
+        Usage.require(spec, newTokens >= 0, "--new-tokens must not be negative, not " + newTokens);
         if (speculatePrompt != null) {
             return speculation();
         }

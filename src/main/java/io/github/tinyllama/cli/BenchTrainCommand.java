@@ -6,7 +6,9 @@ import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.train.TrainingBenchmark;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +19,9 @@ import java.util.concurrent.Callable;
 @Command(name = "bench-train", mixinStandardHelpOptions = true,
         description = "Measure training tokens/s and model FLOPs utilisation against a matmul peak measured in the same run.")
 final class BenchTrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Model shape (default: hidden 512, 4 layers, 8 heads, 2 kv heads, vocab 8192).")
@@ -36,6 +41,9 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Usage.require(spec, seqLen >= 1, "--seq-len must be at least 1, not " + seqLen);
+        Usage.require(spec, microBatch >= 1, "--micro-batch-size must be at least 1, not " + microBatch);
+        Usage.require(spec, steps >= 1, "--steps must be at least 1, not " + steps);
         LlamaConfig shape = config != null ? LlamaConfig.fromFile(config)
                 : new LlamaConfig(512, 1376, 4, 8, 2, 8192, Math.max(512, seqLen), 1e-5, 10000, 1, true, 1, List.of(2));
         TrainingBenchmark.Result r = TrainingBenchmark.run(shape, seqLen, microBatch, steps);

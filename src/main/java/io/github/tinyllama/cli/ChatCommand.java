@@ -40,7 +40,7 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationConfig config = sampling.toBuilder().build();
+        GenerationConfig config = sampling.config(false);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         boolean interactive = System.console() != null;
         try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false);
@@ -58,11 +58,23 @@ final class ChatCommand implements Callable<Integer> {
                 if (line.isBlank()) {
                     continue;
                 }
-                chat.say(line, text -> {
-                    out.print(text);
-                    out.flush();
-                });
+                int droppedBefore = chat.droppedMessages();
+                try {
+                    chat.say(line, text -> {
+                        out.print(text);
+                        out.flush();
+                    });
+                } catch (IllegalArgumentException e) {
+                    // One message that cannot fit ends neither the conversation nor the command.
+                    System.err.println("tinyllama chat: error: " + e.getMessage());
+                    continue;
+                }
                 out.println();
+                if (chat.droppedMessages() > droppedBefore) {
+                    System.err.println("tinyllama chat: note: the conversation filled the model's context ("
+                            + llm.config().maxPositions() + " tokens): dropped its oldest "
+                            + (chat.droppedMessages() - droppedBefore) + " messages (the system message is kept)");
+                }
             }
         }
     }

@@ -9,11 +9,14 @@ import io.github.tinyllama.eval.Reports;
 import io.github.tinyllama.eval.Task;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.OutputFiles;
 import io.github.tinyllama.zoo.HubClient;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +31,9 @@ import java.util.concurrent.Callable;
         description = "Evaluate a model on hellaswag, openbookqa, winogrande, arc_easy, arc_challenge, boolq, piqa "
                 + "(zero-shot) and mmlu (5-shot) exactly as lm-evaluation-harness scores them.")
 final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ModelOptions modelOptions;
@@ -73,12 +79,22 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || limit < 0) {
-            throw new IllegalArgumentException("--batch-size must be at least 1 and --limit at least 0");
-        }
+        Usage.require(spec, batchSize >= 1, "--batch-size must be at least 1, not " + batchSize);
+        Usage.require(spec, limit >= 0, "--limit must not be negative (0 for all), not " + limit);
         List<Task> chosen = new ArrayList<>();
         for (String name : tasks) {
-            chosen.add(Task.byId(name));
+            try {
+                chosen.add(Task.byId(name));
+            } catch (IllegalArgumentException e) {
+                throw Usage.error(spec, "--tasks: " + e.getMessage());
+            }
+        }
+        Usage.require(spec, !chosen.isEmpty(), "--tasks names no task");
+        // Outputs before the work: an unwritable --output must not cost a whole evaluation.
+        for (Path file : new Path[] {output, logSamples}) {
+            if (file != null) {
+                OutputFiles.checkWritable(file);
+            }
         }
         // Data first: a missing or malformed file is reported before minutes of model loading.
         Evaluator.Plan plan = Evaluator.plan(chosen, dataDir, limit, noDownload ? null : hubFetcher());

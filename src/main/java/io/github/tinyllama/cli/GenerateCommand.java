@@ -10,8 +10,10 @@ import io.github.tinyllama.generate.TinyLlama;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,6 +23,9 @@ import java.util.concurrent.Callable;
 /** {@code tinyllama generate}: continue a prompt. */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate a continuation of a prompt.")
 final class GenerateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ModelOptions modelOptions;
@@ -54,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationConfig config = sampling.toBuilder().leftTruncate(leftTruncate).build();
+        GenerationConfig config = sampling.config(leftTruncate);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Path modelDir = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
         if (prompt.ids != null && !ModelLoading.hasTokenizer(modelDir)) {
@@ -62,14 +67,22 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--stop needs a tokenizer, and " + modelDir + " has none");
             }
             try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions, adapterOption)) {
-                GenerationResult r = model.generate(prompt.ids.values(), config, id -> true);
+                GenerationResult r = model.generate(prompt.ids.checked(spec, "--prompt-ids", model.config().vocabSize()), config,
+                        id -> true);
                 out.println(json ? Json.write(toJson(r)) : Ids.format(r.ids()));
             }
             return 0;
         }
         try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, adapterOption, json)) {
-            long[] promptIds = prompt.ids != null ? prompt.ids.values()
+            long[] promptIds = prompt.ids != null ? prompt.ids.checked(spec, "--prompt-ids", llm.config().vocabSize())
                     : llm.tokenizer().encode(prompt.text != null ? prompt.text : prompt.positional);
+            int context = llm.config().maxPositions();
+            if ((long) Math.min(promptIds.length, context - 1) + config.maxNewTokens() > context) {
+                // Nothing is allocated for the requested length: generation simply ends when the context is full.
+                System.err.println("tinyllama generate: note: --max-new-tokens " + config.maxNewTokens()
+                        + " is more than the model's context of " + context + " tokens leaves after the "
+                        + promptIds.length + "-token prompt; generating until the context is full");
+            }
             GenerationResult r = llm.generate(promptIds, config, json ? text -> {} : text -> {
                 out.print(text);
                 out.flush();

@@ -14,6 +14,23 @@ record Ids(long[] values) {
         return java.util.Arrays.stream(ids).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(","));
     }
 
+    /**
+     * The ids, checked against the model's vocabulary.
+     *
+     * @param spec the command, for the usage error
+     * @param option the option that gave the ids
+     * @param vocabSize the model's vocabulary size
+     * @throws CommandLine.ParameterException (exit status 2) naming the first id outside {@code 0..vocabSize-1}
+     */
+    long[] checked(CommandLine.Model.CommandSpec spec, String option, int vocabSize) {
+        for (int i = 0; i < values.length; i++) {
+            Usage.require(spec, values[i] >= 0 && values[i] < vocabSize, option + ": token id " + values[i]
+                    + " (item " + (i + 1) + ") is outside the model's vocabulary of " + vocabSize + " (0.."
+                    + (vocabSize - 1) + ")");
+        }
+        return values;
+    }
+
     /** Parses the comma-separated form, naming the item at fault. (picocli would split a bare array per element.) */
     static final class Converter implements CommandLine.ITypeConverter<Ids> {
         @Override

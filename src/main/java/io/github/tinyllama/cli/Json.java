@@ -2,6 +2,7 @@ package io.github.tinyllama.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.Strictness;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
@@ -9,8 +10,10 @@ import com.google.gson.JsonNull;
 /** JSON output helpers shared by the commands. */
 final class Json {
 
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
-    private static final Gson WITH_NULLS = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+    /** Strict: a NaN or infinity is an error here rather than invalid JSON in a file or on standard output. */
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().setStrictness(Strictness.STRICT).create();
+    private static final Gson WITH_NULLS = new GsonBuilder().disableHtmlEscaping().setStrictness(Strictness.STRICT)
+            .serializeNulls().create();
 
     private Json() {}
 
@@ -31,11 +34,11 @@ final class Json {
         return array;
     }
 
-    /** Numbers, with NaN written as {@code null} (JSON has no NaN). */
+    /** Numbers, with NaN and infinities written as {@code null} (JSON has neither). */
     static JsonArray numbers(double[] values) {
         JsonArray array = new JsonArray();
         for (double v : values) {
-            if (Double.isNaN(v)) {
+            if (!Double.isFinite(v)) {
                 array.add(JsonNull.INSTANCE);
             } else {
                 array.add(v);

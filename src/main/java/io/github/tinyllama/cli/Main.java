@@ -2,6 +2,9 @@ package io.github.tinyllama.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ExecutionException;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
 import java.io.PrintWriter;
 
@@ -38,6 +41,10 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, print the stack trace after the one-line message.")
+    boolean verbose;
+
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
         System.exit(run(args));
@@ -55,8 +62,13 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionStrategy(Main::runCatchingErrors);
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            line.getErr().println("tinyllama " + line.getCommandName() + ": error: " + oneLine(e));
+            Throwable failure = e instanceof ExecutionException && e.getCause() instanceof Error ? e.getCause() : e;
+            line.getErr().println("tinyllama " + line.getCommandName() + ": error: " + Failures.oneLine(failure));
+            if (verbose(parsed)) {
+                failure.printStackTrace(line.getErr());
+            }
             line.getErr().flush();
             return 1;
         });
@@ -70,17 +82,31 @@ public final class Main implements Runnable {
         return cli;
     }
 
-    /** A failure as one line: its message (or its type when it has none), with the root cause when it adds one. */
-    static String oneLine(Throwable e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+    /**
+     * Runs the chosen command; an {@link Error} it throws (out of memory, a stack overflow, a native library that
+     * cannot be loaded) goes to the execution exception handler like any exception, instead of out of
+     * {@code main} with a trace.
+     */
+    private static int runCatchingErrors(ParseResult parsed) {
+        try {
+            return new CommandLine.RunLast().execute(parsed);
+        } catch (Error e) {
+            ParseResult last = parsed;
+            while (last.subcommand() != null) {
+                last = last.subcommand();
+            }
+            throw new ExecutionException(last.commandSpec().commandLine(), e.toString(), e);
         }
-        if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
-            message += " (" + root.getMessage() + ")";
+    }
+
+    /** Whether {@code --verbose} was given, to the top command or any subcommand. */
+    private static boolean verbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
         }
-        return message.replace('\n', ' ');
+        return false;
     }
 
     @Override

@@ -131,7 +131,8 @@ final class PretrainCommand implements Callable<Integer> {
                 .setting("weight_decay", training.weightDecay).setting("beta1", beta1).setting("beta2", beta2)
                 .setting("grad_clip", training.gradClip).setting("save_every", training.saveEvery);
         try (RunDirectory run = openRun(manifest);
-                MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, spec, seqLen, training.seed, !noShuffle));
+                MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, spec, seqLen, training.seed, !noShuffle)
+                        .checkingVocabulary(config.vocabSize()));
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
                         peakFlops())) {
             header(config, trainer, maxSteps, settings.tokensPerStep() + " tokens per step");
@@ -167,7 +168,7 @@ final class PretrainCommand implements Callable<Integer> {
                 .setting("plan", RunManifest.fileFingerprint(plan)).setting("steps", total);
         try (RunDirectory run = openRun(manifest);
                 MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, stages.prefixes(), stages.mixtureSchedule(),
-                stages.seqLen(), stages.seed(), !noShuffle));
+                stages.seqLen(), stages.seed(), !noShuffle).checkingVocabulary(config.vocabSize()));
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
                         peakFlops())) {
             PretrainPlan.Stage now = stages.stages().get(stages.stageIndexAt(trainer.step()));

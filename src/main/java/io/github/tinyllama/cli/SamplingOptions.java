@@ -4,13 +4,18 @@ import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.Speculation;
 
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** The generation settings shared by {@code generate} and {@code chat}. */
 final class SamplingOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
     int maxNewTokens;
@@ -44,6 +49,20 @@ final class SamplingOptions {
 
     @Mixin
     SpeculationOptions drafting;
+
+    /**
+     * The settings as a generation config.
+     *
+     * @param leftTruncate whether an over-long prompt loses its start
+     * @throws picocli.CommandLine.ParameterException (exit status 2) if a value is out of range
+     */
+    GenerationConfig config(boolean leftTruncate) {
+        try {
+            return toBuilder().leftTruncate(leftTruncate).build();
+        } catch (IllegalArgumentException e) {
+            throw Usage.error(command, e.getMessage());
+        }
+    }
 
     GenerationConfig.Builder toBuilder() {
         return GenerationConfig.builder()

@@ -9,7 +9,9 @@ import io.github.tinyllama.tokenizer.LlamaTokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -21,6 +23,9 @@ import java.util.concurrent.Callable;
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Print log P(token | everything before it) for each token of a text.")
 final class ScoreCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ModelOptions modelOptions;
@@ -48,13 +53,14 @@ final class ScoreCommand implements Callable<Integer> {
         Path modelDir = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
         if (input.ids != null && !ModelLoading.hasTokenizer(modelDir)) {
             try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions, adapterOption)) {
-                long[] ids = input.ids.values();
+                long[] ids = input.ids.checked(spec, "--ids", model.config().vocabSize());
                 print(out, ids, model.score(ids), model, null);
             }
             return 0;
         }
         try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, adapterOption, json)) {
-            long[] ids = input.ids != null ? input.ids.values() : llm.tokenizer().encode(input.text);
+            long[] ids = input.ids != null ? input.ids.checked(spec, "--ids", llm.config().vocabSize())
+                    : llm.tokenizer().encode(input.text);
             print(out, ids, llm.score(ids), llm.languageModel(), llm.tokenizer());
         }
         return 0;

@@ -5,6 +5,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
+import io.github.tinyllama.util.FileErrors;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -64,6 +65,8 @@ final class TokenizeCommand implements Callable<Integer> {
                     String text = jsonString(line, input.file, lineNumber);
                     out.println(Json.write(Json.ids(tokenizer.encode(text, !noBos))));
                 }
+            } catch (IOException e) {
+                throw FileErrors.named(input.file, e);
             }
         }
         return 0;
@@ -76,7 +79,7 @@ final class TokenizeCommand implements Callable<Integer> {
                 return e.getAsString();
             }
         } catch (JsonParseException e) {
-            throw new IOException(file + ":" + lineNumber + ": not a JSON string (" + Main.oneLine(e) + ")", e);
+            throw new IOException(file + ":" + lineNumber + ": not a JSON string (" + Failures.oneLine(e) + ")", e);
         }
         throw new IOException(file + ":" + lineNumber + ": expected a JSON string, found " + line);
     }

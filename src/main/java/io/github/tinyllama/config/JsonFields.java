@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
+import io.github.tinyllama.util.FileErrors;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -39,9 +41,9 @@ final class JsonFields {
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": file not found", e);
         } catch (JsonParseException e) {
-            throw new ConfigException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+            throw new ConfigException(file + ": " + FileErrors.jsonReason(file, e), e);
         } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read (" + e.getMessage() + ")", e);
+            throw new ConfigException(file + ": " + FileErrors.reason(file, e), e);
         }
     }
 

@@ -81,6 +81,12 @@ public record LlamaConfig(
         for (int eos : eosTokenIds) {
             checkTokenId("eos_token_id", eos, vocabSize);
         }
+        if (weightCount(hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, vocabSize, tieWordEmbeddings)
+                < 0) {
+            throw new IllegalArgumentException("hidden_size " + hiddenSize + ", intermediate_size " + intermediateSize
+                    + ", num_hidden_layers " + numLayers + " and vocab_size " + vocabSize
+                    + " give more weights than can be counted (over 2^63)");
+        }
     }
 
     /** The configuration of the released TinyLlama 1.1B checkpoints. */
@@ -105,11 +111,22 @@ public record LlamaConfig(
 
     /** Number of weights the model holds. */
     public long parameterCount() {
-        long h = hiddenSize;
-        long kv = (long) numKvHeads * headSize();
-        long perLayer = 2 * h * h + 2 * kv * h + 3 * h * intermediateSize + 2 * h;
-        long embeddings = (long) vocabSize * h * (tieWordEmbeddings ? 1 : 2);
-        return numLayers * perLayer + embeddings + h;
+        return weightCount(hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, vocabSize, tieWordEmbeddings);
+    }
+
+    /** The number of weights, or -1 when it overflows a long (a config of absurd sizes). */
+    private static long weightCount(int hiddenSize, int intermediateSize, int numLayers, int numHeads, int numKvHeads,
+            int vocabSize, boolean tied) {
+        try {
+            long h = hiddenSize;
+            long kv = (long) numKvHeads * (hiddenSize / numHeads);
+            long perLayer = Math.addExact(Math.addExact(Math.multiplyExact(2 * h, h), Math.multiplyExact(2 * kv, h)),
+                    Math.addExact(Math.multiplyExact(3 * h, (long) intermediateSize), 2 * h));
+            long embeddings = Math.multiplyExact((long) vocabSize * h, tied ? 1L : 2L);
+            return Math.addExact(Math.addExact(Math.multiplyExact(numLayers, perLayer), embeddings), h);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
     }
 
     /**

@@ -13,6 +13,8 @@ import com.google.gson.stream.JsonToken;
 
 import io.airlift.compress.zstd.ZstdInputStream;
 
+import io.github.tinyllama.util.FileErrors;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,6 +78,8 @@ public final class DocumentReader {
     private long documents;
     private long skipped;
     private long filtered;
+    /** Lines read so far of the file being read, to say where a truncated stream ended. */
+    private long linesRead;
 
     /**
      * Creates a reader.
@@ -117,12 +121,18 @@ public final class DocumentReader {
         List<Path> files = new ArrayList<>();
         for (Path input : inputs) {
             if (Files.isDirectory(input)) {
+                int before = files.size();
                 try (var walk = Files.walk(input)) {
                     walk.filter(Files::isRegularFile)
                             .filter(DocumentReader::isSupported)
                             .filter(p -> !p.getFileName().toString().startsWith("."))
                             .sorted()
                             .forEach(files::add);
+                }
+                if (files.size() == before) {
+                    // A folder that gives nothing is a mistake (a wrong path, a wrong extension), not an empty corpus.
+                    throw new IOException(input + ": no input files in this folder (looked for "
+                            + String.join(", ", SUFFIXES) + ", hidden files skipped)");
                 }
             } else if (Files.isRegularFile(input)) {
                 if (!isSupported(input)) {
@@ -160,6 +170,27 @@ public final class DocumentReader {
      *     ({@link MalformedDocumentException})
      */
     public void read(Path file, Sink sink) throws IOException {
+        linesRead = 0;
+        try {
+            readFile(file, sink);
+        } catch (MalformedDocumentException e) {
+            throw e;
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
+                throw e;
+            }
+            throw new IOException(file + ": " + FileErrors.reason(file, e) + afterLine(), e);
+        } catch (io.airlift.compress.MalformedInputException e) {
+            throw new IOException(file + ": corrupt zstd data (" + e.getMessage() + ")" + afterLine(), e);
+        }
+    }
+
+    /** Where in a compressed stream a failure came, for a file whose earlier lines were read. */
+    private String afterLine() {
+        return linesRead == 0 ? "" : " after line " + linesRead;
+    }
+
+    private void readFile(Path file, Sink sink) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".txt")) {
             readText(file, sink);
@@ -232,6 +263,7 @@ public final class DocumentReader {
                 return;
             }
             lineNo++;
+            linesRead = lineNo;
             if (len > 0 && buf[len - 1] == '\r') {
                 len--;
             }

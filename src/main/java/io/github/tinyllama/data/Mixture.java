@@ -172,6 +172,18 @@ public final class Mixture implements AutoCloseable {
         return new Mixture(prefixes, sources, schedule, seed, seqLen);
     }
 
+    /**
+     * Makes every source refuse a token id outside the model's vocabulary, naming the file and block
+     * ({@link PackedDataset#checkingVocabulary}).
+     *
+     * @param vocabSize the model's vocabulary size
+     * @return this mixture
+     */
+    public Mixture checkingVocabulary(int vocabSize) {
+        sources.forEach(s -> s.checkingVocabulary(vocabSize));
+        return this;
+    }
+
     /** Returns the source prefixes, in spec order ({@code ""} for all files). */
     public List<String> names() {
         return names;

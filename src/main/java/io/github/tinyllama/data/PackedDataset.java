@@ -61,6 +61,8 @@ public final class PackedDataset extends RandomAccessDataset implements AutoClos
     private final long[] blocksPerFile;
     private final long[] firstBlock;
     private final long blocks;
+    /** Token ids must be below this; unchecked (any uint16) until {@link #checkingVocabulary} is called. */
+    private volatile int vocabSize = 1 << 16;
     private final Map<Integer, MappedByteBuffer> maps = new LinkedHashMap<>(OPEN_FILES, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -265,7 +267,27 @@ public final class PackedDataset extends RandomAccessDataset implements AutoClos
         long offset = PackedFormat.HEADER_SIZE + 2L * where[1] * (seqLen + 1);
         for (int i = 0; i <= seqLen; i++) {
             out[i] = map.getShort((int) (offset + 2L * i)) & 0xffff;
+            if (out[i] >= vocabSize) {
+                throw new IOException(files.get(file) + ": block " + where[1] + " (token " + i + " of it) holds token id "
+                        + out[i] + ", outside the model's vocabulary of " + vocabSize + " (0.." + (vocabSize - 1)
+                        + "); was the data tokenised with another tokenizer?");
+            }
         }
+    }
+
+    /**
+     * Makes {@link #readBlock} refuse a token id the model cannot embed, naming the file and block, instead of
+     * letting it reach the embedding (where libtorch says only "index out of range in self").
+     *
+     * @param size the model's vocabulary size
+     * @return this dataset
+     */
+    public PackedDataset checkingVocabulary(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("vocabulary size must be positive, not " + size);
+        }
+        vocabSize = size;
+        return this;
     }
 
     private synchronized MappedByteBuffer map(int file) throws IOException {

@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 
 import io.github.tinyllama.data.ParquetReader;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.FileErrors;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -139,7 +140,12 @@ public final class DataFiles {
         if (file == null) {
             file = download(dataDir, dataset, split, fetcher);
         }
-        return file.getFileName().toString().endsWith(".parquet") ? readParquet(file) : read(file);
+        List<Doc> docs = file.getFileName().toString().endsWith(".parquet") ? readParquet(file) : read(file);
+        if (docs.isEmpty()) {
+            // Scoring nothing would report an accuracy of 0/0.
+            throw new DataException(file, 0, "holds no records");
+        }
+        return docs;
     }
 
     private static Path download(Path dataDir, String dataset, String split, Fetcher fetcher) throws IOException {
@@ -213,7 +219,7 @@ public final class DataFiles {
                 try {
                     e = JsonParser.parseString(line);
                 } catch (JsonParseException ex) {
-                    throw new DataException(file, number, "not valid JSON: " + firstLine(ex.getMessage()));
+                    throw new DataException(file, number, FileErrors.jsonReason(file, ex));
                 }
                 if (!e.isJsonObject()) {
                     throw new DataException(file, number, "expected a JSON object, found " + abbreviate(line));
@@ -222,16 +228,12 @@ public final class DataFiles {
             }
         } catch (CharacterCodingException e) {
             throw new DataException(file, number + 1, "not UTF-8 text");
+        } catch (DataException e) {
+            throw e;
+        } catch (IOException e) {
+            throw FileErrors.named(file, e);
         }
         return docs;
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     private static String abbreviate(String s) {

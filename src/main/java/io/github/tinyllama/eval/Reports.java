@@ -26,11 +26,11 @@ public final class Reports {
         JsonObject tasks = new JsonObject();
         for (TaskResult t : results.tasks()) {
             JsonObject o = new JsonObject();
-            o.addProperty("acc", t.acc());
-            addStderr(o, "acc_stderr", t.accStderr());
+            addNumber(o, "acc", t.acc());
+            addNumber(o, "acc_stderr", t.accStderr());
             if (t.hasAccNorm()) {
-                o.addProperty("acc_norm", t.accNorm());
-                addStderr(o, "acc_norm_stderr", t.accNormStderr());
+                addNumber(o, "acc_norm", t.accNorm());
+                addNumber(o, "acc_norm_stderr", t.accNormStderr());
             }
             o.addProperty("samples", t.size());
             tasks.add(t.task(), o);
@@ -41,13 +41,14 @@ public final class Reports {
         config.addProperty("model", model);
         config.addProperty("requests", results.samples().size());
         config.addProperty("seconds", results.seconds());
-        config.addProperty("requests_per_second", results.requestsPerSecond());
+        addNumber(config, "requests_per_second", results.requestsPerSecond());
         root.add("config", config);
         return root;
     }
 
-    private static void addStderr(JsonObject o, String key, double value) {
-        if (Double.isNaN(value)) {
+    /** A number, or "N/A" (the harness's word) where there is none: JSON has no NaN. */
+    private static void addNumber(JsonObject o, String key, double value) {
+        if (!Double.isFinite(value)) {
             o.addProperty(key, "N/A");
         } else {
             o.addProperty(key, value);

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.config.ConfigException;
 import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.KvCache;
@@ -103,6 +104,12 @@ public final class LanguageModel implements AutoCloseable {
         Model model = Model.newInstance("tinyllama", device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             DataType dataType = computeType.resolve(checkpoint);
+            // Before the block: a config of absurd sizes must not even build its layers.
+            try {
+                WeightLoader.checkMemory(config, dataType, model.getNDManager().getDevice());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(modelDir.resolve(LlamaConfig.FILE_NAME) + ": " + e.getMessage(), e);
+            }
             LlamaModel block = new LlamaModel(config);
             WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, progress);
             if (adapterDir != null) {

@@ -61,7 +61,8 @@ public final class Session implements AutoCloseable {
         for (long id : prompt) {
             seen[(int) id] = true;
         }
-        long[] out = new long[config.maxNewTokens()];
+        // Sized by what fits, not by the request: a budget of 10^9 tokens must not allocate for 10^9.
+        long[] out = new long[(int) Math.min(config.maxNewTokens(), (long) cache.capacity() - reused + 1)];
         // The prompt and the output so far, where speculation looks for its drafts.
         long[] text = Arrays.copyOf(prompt, prompt.length + out.length);
         int produced = 0;

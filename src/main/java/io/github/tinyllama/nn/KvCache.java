@@ -9,47 +9,92 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.util.Capacity;
 
 import java.util.Arrays;
 
 /**
- * Keys and values of the tokens a sequence has seen so far, one preallocated buffer per layer.
+ * Keys and values of the tokens a sequence has seen so far, one buffer per layer.
  *
- * <p>Preallocating to the full capacity lets each step write its new rows in place instead of
- * concatenating (and reallocating) a growing tensor per layer per token. The cache is a value the
- * caller owns and passes to {@link LlamaModel#forward}: one set of weights can serve many caches.
+ * <p>Preallocating lets each step write its new rows in place instead of concatenating (and reallocating) a
+ * growing tensor per layer per token. Buffers are allocated for the whole capacity up to 4096 tokens (every
+ * released TinyLlama context); a larger capacity (a config whose context is 10^9 positions) starts there and
+ * doubles when full, each growth checked against the memory available first. The cache is a value the caller
+ * owns and passes to {@link LlamaModel#forward}: one set of weights can serve many caches.
  */
 public final class KvCache implements AutoCloseable {
+
+    /** Tokens allocated up front when the capacity is larger. */
+    private static final int INITIAL_TOKENS = 4096;
 
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
     private final int capacity;
+    private int allocated;
     private int length;
 
     /**
-     * Allocates an empty cache.
+     * Creates an empty cache.
      *
      * @param config the model's configuration
      * @param batchSize number of sequences decoded together
      * @param capacity the most tokens the cache will hold
      * @param device where the cache lives (the model's device)
+     * @throws IllegalArgumentException if the first allocation does not fit the memory available
      */
     public KvCache(LlamaConfig config, int batchSize, int capacity, Device device) {
-        this(device, config.numLayers(), new Shape(batchSize, config.numKvHeads(), capacity, config.headSize()));
+        this(config, batchSize, capacity, device, INITIAL_TOKENS);
     }
 
-    private KvCache(Device device, int layers, Shape shape) {
+    /** A cache that allocates {@code initialTokens} up front (tests use a few, to make it grow). */
+    KvCache(LlamaConfig config, int batchSize, int capacity, Device device, int initialTokens) {
+        this(device, config.numLayers(), new Shape(batchSize, config.numKvHeads(), capacity, config.headSize()),
+                initialTokens);
+    }
+
+    private KvCache(Device device, int layers, Shape shape, int initialTokens) {
         this.manager = NDManager.newBaseManager(device);
         this.capacity = (int) shape.get(2);
         keys = new NDArray[layers];
         values = new NDArray[layers];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = manager.zeros(shape, DataType.FLOAT32);
-            values[i] = manager.zeros(shape, DataType.FLOAT32);
-            // The cache outlives any NDScope the caller may have open around its creation.
-            NDScope.unregister(keys[i], values[i]);
+        try {
+            allocate(Math.min(capacity, initialTokens), shape);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
         }
+    }
+
+    /** (Re)allocates every layer's buffers for {@code tokens} tokens, keeping the cached ones. */
+    private void allocate(int tokens, Shape shape) {
+        long bytes = 2L * keys.length * shape.get(0) * shape.get(1) * tokens * shape.get(3) * Float.BYTES;
+        if (!manager.getDevice().isGpu()) {
+            Capacity.requireMemory(bytes, "the KV cache for " + tokens + " tokens", "ask for fewer tokens "
+                    + "(--max-new-tokens) or a shorter prompt");
+        }
+        Shape grown = new Shape(shape.get(0), shape.get(1), tokens, shape.get(3));
+        NDIndex held = new NDIndex().addAllDim().addAllDim().addSliceDim(0, length);
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = grownCopy(keys[i], grown, held);
+            values[i] = grownCopy(values[i], grown, held);
+        }
+        allocated = tokens;
+    }
+
+    private NDArray grownCopy(NDArray old, Shape shape, NDIndex held) {
+        NDArray fresh = manager.zeros(shape, DataType.FLOAT32);
+        // The cache outlives any NDScope the caller may have open around its creation.
+        NDScope.unregister(fresh);
+        if (old != null) {
+            if (length > 0) {
+                try (NDArray kept = old.get(held)) {
+                    fresh.set(held, kept);
+                }
+            }
+            old.close();
+        }
+        return fresh;
     }
 
     /** Number of tokens cached so far; the position of the next token. */
@@ -92,7 +137,10 @@ public final class KvCache implements AutoCloseable {
                     + " sequences of " + newCapacity + " tokens");
         }
         KvCache out = new KvCache(manager.getDevice(), keys.length,
-                new Shape(rows.length, shape.get(1), newCapacity, shape.get(3)));
+                new Shape(rows.length, shape.get(1), newCapacity, shape.get(3)), INITIAL_TOKENS);
+        if (length > out.allocated) {
+            out.allocate(length, out.keys[0].getShape());
+        }
         if (length > 0) {
             NDIndex held = new NDIndex().addAllDim().addAllDim().addSliceDim(0, length);
             try (NDManager scratch = manager.newSubManager()) {
@@ -110,11 +158,14 @@ public final class KvCache implements AutoCloseable {
         return out;
     }
 
-    /** Checks that {@code count} more tokens fit. */
+    /** Checks that {@code count} more tokens fit, growing the buffers when they would not hold them. */
     void ensureRoom(long count) {
         if (length + count > capacity) {
             throw new IllegalStateException("KV cache full: " + length + " cached + " + count
                     + " new tokens exceed its capacity of " + capacity);
+        }
+        if (length + count > allocated) {
+            allocate((int) Math.min(capacity, Math.max(length + count, 2L * allocated)), keys[0].getShape());
         }
     }
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.util.Capacity;
 
 /**
  * Rotary position embedding in Hugging Face's "rotate_half" layout: dimension {@code i} is paired
@@ -15,22 +16,43 @@ import io.github.tinyllama.config.LlamaConfig;
  *
  * <p>{@code x' = x * cos + rotate_half(x) * sin}, where {@code rotate_half(x) = [-x₂, x₁]}. Writing
  * {@code rotate_half(x) * sin} as {@code [x₂, x₁] * [-sin₁, sin₂]} turns the sign flip into a
- * precomputed table, leaving one half-swap per call. Tables are computed once, in double
- * precision, for every position the model accepts.
+ * precomputed table, leaving one half-swap per call. Tables are computed in double precision for the
+ * positions in use, grown (doubling, up to the model's context) when a longer sequence comes: a config
+ * whose context is 10^9 positions costs nothing until those positions are reached.
  */
 final class RotaryEmbedding implements AutoCloseable {
 
-    private final NDArray cos;
-    private final NDArray signedSin;
+    /** Positions computed up front: every released TinyLlama context fits. */
+    private static final int INITIAL_POSITIONS = 4096;
+
+    private final NDManager manager;
+    private final LlamaConfig config;
     private final int headSize;
+    private NDArray cos;
+    private NDArray signedSin;
+    private int positions;
 
     RotaryEmbedding(NDManager manager, LlamaConfig config) {
+        this.manager = manager;
+        this.config = config;
         headSize = config.headSize();
+        build(Math.min(config.maxPositions(), INITIAL_POSITIONS));
+    }
+
+    private void build(int count) {
+        long bytes = 2L * count * headSize * Float.BYTES;
+        if (!manager.getDevice().isGpu()) {
+            Capacity.requireMemory(bytes, "the rotary tables for " + count + " positions",
+                    "use shorter sequences");
+        }
+        if ((long) count * headSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a sequence of " + count + " positions is too long: the rotary tables"
+                    + " hold at most " + (Integer.MAX_VALUE - 8) / headSize + " positions of head size " + headSize);
+        }
         int half = headSize / 2;
-        int positions = config.maxPositions();
-        float[] cosTable = new float[positions * headSize];
-        float[] sinTable = new float[positions * headSize];
-        for (int pos = 0; pos < positions; pos++) {
+        float[] cosTable = new float[count * headSize];
+        float[] sinTable = new float[cosTable.length];
+        for (int pos = 0; pos < count; pos++) {
             double scaledPos = pos / config.ropeScalingFactor();
             for (int i = 0; i < half; i++) {
                 double invFreq = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / headSize);
@@ -42,10 +64,16 @@ final class RotaryEmbedding implements AutoCloseable {
                 sinTable[row + half + i] = (float) Math.sin(angle);
             }
         }
-        Shape shape = new Shape(positions, headSize);
-        cos = manager.create(cosTable, shape);
-        signedSin = manager.create(sinTable, shape);
-        NDScope.unregister(cos, signedSin);
+        Shape shape = new Shape(count, headSize);
+        NDArray newCos = manager.create(cosTable, shape);
+        NDArray newSin = manager.create(sinTable, shape);
+        NDScope.unregister(newCos, newSin);
+        if (cos != null) {
+            close();
+        }
+        cos = newCos;
+        signedSin = newSin;
+        positions = count;
     }
 
     /**
@@ -54,8 +82,12 @@ final class RotaryEmbedding implements AutoCloseable {
      *
      * @param like an activation whose manager (which frees the rows with the step), device and type to use
      */
-    Rotation at(NDArray like, long start, long length) {
-        NDIndex rows = new NDIndex("{}:{}", start, start + length);
+    synchronized Rotation at(NDArray like, long start, long length) {
+        long end = start + length;
+        if (end > positions) {
+            build((int) Math.min(config.maxPositions(), Math.max(end, 2L * positions)));
+        }
+        NDIndex rows = new NDIndex("{}:{}", start, end);
         return new Rotation(rowsFor(like, cos.get(rows)), rowsFor(like, signedSin.get(rows)), headSize);
     }
 

@@ -12,6 +12,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.FileErrors;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -104,9 +105,9 @@ public final class AddedTokens {
 
     private static JsonObject parse(Path file) throws IOException {
         try {
-            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            return JsonParser.parseString(FileErrors.readString(file)).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-            throw new IOException("Malformed tokenizer file " + file + ": " + e.getMessage(), e);
+            throw new IOException(file + ": not a valid tokenizer file (" + e.getMessage() + ")", e);
         }
     }
 }

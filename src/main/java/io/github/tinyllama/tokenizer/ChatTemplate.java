@@ -7,6 +7,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+
+import io.github.tinyllama.util.FileErrors;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -353,13 +356,13 @@ public enum ChatTemplate {
         }
         JsonObject config;
         try {
-            JsonElement root = JsonParser.parseString(Files.readString(file));
+            JsonElement root = JsonParser.parseString(FileErrors.readString(file));
             if (!root.isJsonObject()) {
-                throw new IOException("Malformed tokenizer configuration " + file + ": not a JSON object");
+                throw new IOException(file + ": not a valid tokenizer configuration (not a JSON object)");
             }
             config = root.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new IOException("Malformed tokenizer configuration " + file + ": " + e.getMessage(), e);
+            throw new IOException(file + ": not a valid tokenizer configuration (" + e.getMessage() + ")", e);
         }
         String template = templateText(config.get("chat_template"));
         return template == null ? Optional.empty() : matchJinja(template);

@@ -8,6 +8,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+
+import io.github.tinyllama.util.FileErrors;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
@@ -92,14 +95,14 @@ public final class LlamaTokenizer implements AutoCloseable {
         }
         Path configFile = json.resolveSibling(SentencePieceConverter.TOKENIZER_CONFIG_JSON);
         JsonObject config = Files.isRegularFile(configFile)
-                ? parseConfig(Files.readString(configFile), configFile.toString())
+                ? parseConfig(FileErrors.readString(configFile), configFile.toString())
                 : new JsonObject();
         HuggingFaceTokenizer tokenizer;
         try {
             tokenizer = HuggingFaceTokenizer.newInstance(json, OPTIONS);
         } catch (RuntimeException e) {
             // The native library rejects a JSON that is no tokenizer with a message lacking the path.
-            throw new IOException("Invalid tokenizer definition " + json + ": " + e.getMessage(), e);
+            throw new IOException(json + ": not a valid tokenizer definition (" + e.getMessage() + ")", e);
         }
         return create(tokenizer, tokens, config);
     }
@@ -125,7 +128,8 @@ public final class LlamaTokenizer implements AutoCloseable {
         try {
             return JsonParser.parseString(json).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-            throw new IOException("Malformed tokenizer configuration " + source + ": " + e.getMessage(), e);
+            throw new IOException(source + ": not a valid tokenizer configuration: "
+                    + FileErrors.jsonReason(Path.of(source), e), e);
         }
     }
 

@@ -185,7 +185,7 @@ final class ProtoReader {
     }
 
     private IOException corrupt(int offset, String problem) {
-        return new IOException("Corrupt SentencePiece model " + source + ": " + problem + " in "
-                + message + " at byte offset " + offset);
+        return new IOException(source + ": not a valid SentencePiece model (" + problem + " in "
+                + message + " at byte offset " + offset + "; a truncated or damaged file?)");
     }
 }

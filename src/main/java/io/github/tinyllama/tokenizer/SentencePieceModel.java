@@ -125,8 +125,8 @@ public final class SentencePieceModel {
     public static SentencePieceModel load(Path file) throws IOException {
         long size = Files.size(file);
         if (size > MAX_FILE_SIZE) {
-            throw new IOException("Invalid SentencePiece model " + file + ": " + size
-                    + " bytes is far larger than any SentencePiece model (limit " + MAX_FILE_SIZE + ")");
+            throw new IOException(file + ": not a valid SentencePiece model (" + size
+                    + " bytes is far larger than any SentencePiece model (limit " + MAX_FILE_SIZE + "))");
         }
         return parse(Files.readAllBytes(file), file.toString());
     }
@@ -386,7 +386,7 @@ public final class SentencePieceModel {
         }
 
         private IOException error(String problem) {
-            return new IOException("Invalid SentencePiece model " + source + ": " + problem);
+            return new IOException(source + ": not a valid SentencePiece model (" + problem + ")");
         }
     }
 }

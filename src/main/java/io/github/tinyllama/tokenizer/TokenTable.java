@@ -5,8 +5,12 @@ package io.github.tinyllama.tokenizer;
 
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+
+import io.github.tinyllama.util.FileErrors;
+
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -48,10 +52,11 @@ final class TokenTable {
             in.endObject();
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             // Gson reports syntax errors (IOException) and structure errors alike without the file name.
-            throw new IOException("Malformed tokenizer definition " + source + ": " + e.getMessage(), e);
+            String reason = e instanceof IOException io ? FileErrors.reason(Path.of(source), io) : e.getMessage();
+            throw new IOException(source + ": not a valid tokenizer definition (" + reason + ")", e);
         }
         if (ids.isEmpty()) {
-            throw new IOException("Tokenizer definition " + source + " has no vocabulary");
+            throw new IOException(source + ": not a valid tokenizer definition (no vocabulary)");
         }
         int size = ids.values().stream().mapToInt(Integer::intValue).max().orElseThrow() + 1;
         String[] texts = new String[size];

@@ -25,7 +25,7 @@ public final class HeldOutLoss {
     public static double compute(LanguageModel model, Path dataDir, String prefix, int seqLen, int blocks)
             throws IOException {
         try (PackedDataset data = PackedDataset.builder().optDirectory(dataDir, prefix).setSeqLen(seqLen)
-                .optShuffle(false).setSampling(1, false).build()) {
+                .optShuffle(false).setSampling(1, false).build().checkingVocabulary(model.config().vocabSize())) {
             long count = Math.min(blocks, data.blocks());
             double sum = 0;
             long tokens = 0;

@@ -54,6 +54,10 @@ public final class AtomicFiles {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            // A full disk says "No space left on device" and a missing folder names only the temporary file.
+            if (e instanceof IOException io) {
+                throw FileErrors.named(file, io);
+            }
             throw e;
         }
         syncDirectory(dir);

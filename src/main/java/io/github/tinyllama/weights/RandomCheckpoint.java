@@ -9,6 +9,7 @@ import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LlamaModel;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.Capacity;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -47,6 +49,7 @@ public final class RandomCheckpoint {
      * @throws IOException if writing fails; no partial file is left under a final name
      */
     public static void write(Path outDir, LlamaConfig config, DType dtype, long seed) throws IOException {
+        checkSize(outDir, config, dtype);
         Files.createDirectories(outDir);
         LlamaModel model = new LlamaModel(config);
         List<TensorSource> tensors = new ArrayList<>();
@@ -62,6 +65,25 @@ public final class RandomCheckpoint {
         AtomicFiles.writeString(outDir.resolve(LlamaConfig.FILE_NAME), config.toJson(dtype.torchName()));
         AtomicFiles.writeString(outDir.resolve("generation_config.json"), "{\n  \"bos_token_id\": " + config.bosTokenId()
                 + ",\n  \"eos_token_id\": " + config.eosTokenIds().get(0) + "\n}\n");
+    }
+
+    /**
+     * Refuses, before anything is written, a checkpoint the disk cannot hold or a tensor too large to generate
+     * (each is made in one float32 buffer of at most 2 GiB).
+     *
+     * @throws IOException naming the folder, the size needed and the space free
+     */
+    public static void checkSize(Path outDir, LlamaConfig config, DType dtype) throws IOException {
+        long widest = Math.max((long) config.vocabSize(), config.intermediateSize()) * config.hiddenSize();
+        if (widest > (Integer.MAX_VALUE - 8) / Float.BYTES) {
+            throw new IOException(outDir + ": a tensor of " + widest + " weights (vocab_size or intermediate_size "
+                    + "times hidden_size) is larger than a random checkpoint can hold (" + (Integer.MAX_VALUE - 8)
+                    / Float.BYTES + ")");
+        }
+        long count = config.parameterCount();
+        long bytes = count > Long.MAX_VALUE / dtype.byteSize() ? -1 : count * dtype.byteSize();
+        Capacity.requireDiskSpace(outDir, bytes, "a random checkpoint of " + String.format(Locale.ROOT, "%,d", count)
+                + " weights as " + dtype.name().toLowerCase(Locale.ROOT));
     }
 
     private static ByteBuffer randomValues(String name, Shape shape, LlamaConfig config, long seed) {

@@ -1,5 +1,6 @@
 package io.github.tinyllama.weights;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -12,8 +13,10 @@ import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.checkpoint.CheckpointFormatException;
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.TensorInfo;
+import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.FusedWeights;
 import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.util.Capacity;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,6 +26,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.LongConsumer;
@@ -60,6 +64,7 @@ public final class WeightLoader {
         if (matrixType != DataType.FLOAT32 && matrixType != DataType.FLOAT16) {
             throw new IllegalArgumentException("weights can be held as float32 or float16, not " + matrixType);
         }
+        checkMemory(model.config(), matrixType, manager.getDevice());
         Map<String, Parameter> parameters = model.parametersByName();
         Map<String, Shape> shapes = model.shapesByName();
         checkNames(model, checkpoint, parameters.keySet());
@@ -87,6 +92,25 @@ public final class WeightLoader {
             set(entry.getValue(), array);
             progress.accept(checkpoint.info(name).byteLength());
         }
+    }
+
+    /**
+     * Refuses, before anything is allocated, weights that cannot fit the memory available now; on a GPU the
+     * engine's own allocator decides.
+     *
+     * @param config the architecture
+     * @param matrixType the type the matrices will be held in
+     * @param device where they will be held; {@code null} for the engine's default (the CPU here)
+     * @throws IllegalArgumentException saying how much is needed and how much there is
+     */
+    public static void checkMemory(LlamaConfig config, DataType matrixType, Device device) {
+        if (device != null && device.isGpu()) {
+            return;
+        }
+        long count = config.parameterCount();
+        long bytes = count > Long.MAX_VALUE / 4 ? -1 : count * (matrixType == DataType.FLOAT16 ? 2 : 4);
+        Capacity.requireMemory(bytes, "a model of " + String.format(Locale.ROOT, "%,d", count) + " weights as "
+                + matrixType, "check the sizes in its config.json, or use --dtype float16 or a larger machine");
     }
 
     private static void checkShape(TensorInfo info, Shape expected) throws CheckpointFormatException {

@@ -245,7 +245,7 @@ class CliTest {
         assertEquals("", r.out());
 
         CliRun badValue = CliRun.of("generate", "--model", modelWithTokenizer().toString(), "--prompt", "x", "--top-p", "2");
-        assertEquals(1, badValue.status());
+        assertEquals(2, badValue.status(), "a bad option value is a usage error");
         assertTrue(badValue.err().contains("top-p"), badValue.err());
         assertFalse(badValue.err().contains("\tat "), "no stack trace");
 

@@ -109,7 +109,7 @@ class EvalCommandTest {
     @Test
     void unknownTaskIsAnError() {
         CliRun r = CliRun.of("eval", "--model", model.toString(), "--tasks", "lambada", "--data-dir", data.toString());
-        assertEquals(1, r.status());
+        assertEquals(2, r.status(), "an unknown task is a usage error");
         assertTrue(r.err().contains("unknown task 'lambada'"), r.err());
     }
 }
