@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Decodes many sequences together, one batched forward pass per step, with sequences joining and
@@ -59,6 +60,7 @@ public final class BatchDecoder implements AutoCloseable {
     private KvCache cache;
     private boolean changed;
     private volatile int running;
+    private final AtomicInteger unfinished = new AtomicInteger();
     private volatile long cachedBytes;
 
     /**
@@ -97,6 +99,7 @@ public final class BatchDecoder implements AutoCloseable {
      */
     public Sequence submit(long[] promptIds, GenerationConfig config, TokenListener listener) {
         Sequence s = new Sequence(model.fitPrompt(promptIds, config), config, listener);
+        unfinished.incrementAndGet();
         waiting.add(s);
         return s;
     }
@@ -104,6 +107,11 @@ public final class BatchDecoder implements AutoCloseable {
     /** Whether any sequence is waiting or running. */
     public boolean hasWork() {
         return !waiting.isEmpty() || running > 0;
+    }
+
+    /** Sequences submitted and not yet ended, waiting or running; exact at every moment. */
+    public int unfinished() {
+        return unfinished.get();
     }
 
     /** Sequences submitted but not yet prefilled. */
@@ -443,6 +451,7 @@ public final class BatchDecoder implements AutoCloseable {
                 return;
             }
             done = true;
+            unfinished.decrementAndGet();
             long now = System.nanoTime();
             long first = prefillDone == 0 ? now : prefillDone;
             result.complete(new GenerationResult(prompt, Arrays.copyOf(out, produced), "", reason,
@@ -450,7 +459,11 @@ public final class BatchDecoder implements AutoCloseable {
         }
 
         private void fail(Throwable e) {
+            if (done) {
+                return;
+            }
             done = true;
+            unfinished.decrementAndGet();
             result.completeExceptionally(e);
         }
 

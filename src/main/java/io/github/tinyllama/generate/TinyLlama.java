@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
-import io.github.tinyllama.tokenizer.StreamingDecoder;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -129,17 +128,13 @@ public final class TinyLlama implements AutoCloseable {
     /** Turns the ids a generation produces into streamed text, ending it at the first stop string. */
     private GenerationResult decodeText(GenerationConfig config, Consumer<String> onText,
             Function<TokenSink, GenerationResult> generation) {
-        StreamingDecoder decoder = tokenizer.newStreamingDecoder();
-        StopStrings stops = new StopStrings(config.stopStrings());
+        TokenText text = new TokenText(tokenizer, config.stopStrings());
         GenerationResult result = generation.apply(id -> {
-            emit(onText, stops.add(decoder.push(id)));
-            return !stops.stopped();
+            emit(onText, text.push(id));
+            return !text.stopped();
         });
-        if (!stops.stopped()) {
-            emit(onText, stops.add(decoder.flush()));
-        }
-        emit(onText, stops.flush());
-        return result.withText(stops.text());
+        emit(onText, text.finish());
+        return result.withText(text.text());
     }
 
     /**
