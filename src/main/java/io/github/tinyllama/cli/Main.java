@@ -25,6 +25,7 @@ import java.io.PrintWriter;
             ConvertCommand.class,
             MergeAdapterCommand.class,
             RandomCheckpointCommand.class,
+            BenchServeCommand.class,
             ServeCommand.class,
             BenchCommand.class,
             BenchTrainCommand.class,
