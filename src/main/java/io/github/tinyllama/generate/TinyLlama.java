@@ -10,6 +10,8 @@ import io.github.tinyllama.tokenizer.LlamaTokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -135,6 +137,23 @@ public final class TinyLlama implements AutoCloseable {
         });
         emit(onText, text.finish());
         return result.withText(text.text());
+    }
+
+    /**
+     * Generates continuations of several prompts (BOS added to each) decoded together, up to {@code batchSize}
+     * in one pass per step (see {@link BatchGeneration}); greedy outputs are those of {@link #generate} alone.
+     *
+     * @param prompts the prompts
+     * @param config budget, sampling and stop rules for every prompt
+     * @param batchSize the most prompts decoded together
+     * @return the results, in the prompts' order
+     */
+    public List<GenerationResult> generateBatch(List<String> prompts, GenerationConfig config, int batchSize) {
+        List<BatchGeneration.Job> jobs = new ArrayList<>();
+        for (String prompt : prompts) {
+            jobs.add(new BatchGeneration.Job(tokenizer.encode(prompt), config, null));
+        }
+        return BatchGeneration.run(this, jobs, batchSize, (i, r) -> {});
     }
 
     /**
