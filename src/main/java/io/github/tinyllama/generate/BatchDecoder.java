@@ -306,11 +306,14 @@ public final class BatchDecoder implements AutoCloseable {
     }
 
     private void failAll(Throwable e) {
-        for (Sequence s : rows) {
-            s.fail(e);
-        }
+        endAll(s -> s.fail(e));
+    }
+
+    /** Ends every row and joining sequence with {@code end}, and frees every cache. */
+    private void endAll(java.util.function.Consumer<Sequence> end) {
+        rows.forEach(end);
         for (Sequence s : joining) {
-            s.fail(e);
+            end.accept(s);
             s.closeOwn();
         }
         rows.clear();
@@ -342,19 +345,7 @@ public final class BatchDecoder implements AutoCloseable {
         for (Sequence s; (s = waiting.poll()) != null;) {
             s.finish(FinishReason.STOP);
         }
-        for (Sequence s : rows) {
-            s.finish(FinishReason.STOP);
-        }
-        for (Sequence s : joining) {
-            s.finish(FinishReason.STOP);
-            s.closeOwn();
-        }
-        rows.clear();
-        joining.clear();
-        if (cache != null) {
-            cache.close();
-            cache = null;
-        }
+        endAll(s -> s.finish(FinishReason.STOP));
         account();
     }
 
