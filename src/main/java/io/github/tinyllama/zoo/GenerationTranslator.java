@@ -77,6 +77,7 @@ final class GenerationTranslator<I, O> implements Translator<I, O> {
         @Override
         public NDList[] unbatchify(NDList inputs) {
             NDList[] out = new NDList[count.get()];
+            count.remove();
             for (int i = 0; i < out.length; i++) {
                 out[i] = new NDList();
             }

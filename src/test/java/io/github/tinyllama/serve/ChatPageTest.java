@@ -51,13 +51,16 @@ class ChatPageTest {
             try {
                 browser.get("http://127.0.0.1:" + server.port() + "/");
                 WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(120));
+                // Both turns must fit the nano model's 256-token context.
+                browser.findElement(By.id("maxtokens")).clear();
+                browser.findElement(By.id("maxtokens")).sendKeys("40");
                 say(browser, wait, "Tell me a story.");
                 say(browser, wait, "And then?");
                 List<WebElement> bubbles = browser.findElements(By.cssSelector(".message"));
                 assertEquals(4, bubbles.size(), "two messages and two replies");
                 assertEquals("Tell me a story.", bubbles.get(0).getText());
                 assertTrue(bubbles.stream().noneMatch(b -> b.getAttribute("class").contains("error")),
-                        "no error replies");
+                        () -> "no error replies: " + bubbles.stream().map(WebElement::getText).toList());
                 for (int i : new int[] {1, 3}) {
                     assertTrue(!bubbles.get(i).getText().isBlank(), "reply " + i + " is empty");
                 }
