@@ -6,6 +6,7 @@ import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.GenerationResult;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.tokenizer.ChatTemplate;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code tinyllama generate}: continue a prompt. */
@@ -46,7 +48,20 @@ final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--prompt-ids", paramLabel = "IDS", converter = Ids.Converter.class,
                 description = "Prompt as comma-separated token ids, used as given.")
         Ids ids;
+
+        @Option(names = "--input", paramLabel = "FILE",
+                description = "JSON lines, one prompt each ('prompt', 'messages' or 'prompt_ids', optional 'id' and"
+                        + " settings such as max_new_tokens, temperature, seed, stop), decoded in batches; needs --output.")
+        Path input;
     }
+
+    @Option(names = "--output", paramLabel = "FILE",
+            description = "With --input: one --json object per line, in input order; a rerun skips lines already there.")
+    Path output;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
+            description = "With --input: most prompts decoded together. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
 
     @Mixin
     SamplingOptions sampling;
@@ -60,6 +75,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerationConfig config = sampling.config(leftTruncate);
+        if (prompt.input != null) {
+            return batch(config);
+        }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Path modelDir = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
         if (prompt.ids != null && !ModelLoading.hasTokenizer(modelDir)) {
@@ -94,6 +112,17 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private int batch(GenerationConfig config) throws Exception {
+        if (output == null || batchSize < 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--input needs --output FILE, and --batch-size at least 1");
+        }
+        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false)) {
+            ChatTemplate template = ChatTemplate.detect(llm.languageModel().directory()).orElse(ChatTemplate.NONE);
+            return JsonlGeneration.run(llm, prompt.input, output, batchSize, config, template);
+        }
     }
 
     static JsonObject toJson(GenerationResult r) {

@@ -28,6 +28,8 @@ import java.io.PrintWriter;
             ConvertCommand.class,
             MergeAdapterCommand.class,
             RandomCheckpointCommand.class,
+            BenchServeCommand.class,
+            ServeCommand.class,
             BenchCommand.class,
             BenchTrainCommand.class,
             EvalCommand.class,

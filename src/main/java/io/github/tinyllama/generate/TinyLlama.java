@@ -7,11 +7,12 @@ import ai.djl.ndarray.types.DataType;
 import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
-import io.github.tinyllama.tokenizer.StreamingDecoder;
 import io.github.tinyllama.weights.ComputeType;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -130,17 +131,30 @@ public final class TinyLlama implements AutoCloseable {
     /** Turns the ids a generation produces into streamed text, ending it at the first stop string. */
     private GenerationResult decodeText(GenerationConfig config, Consumer<String> onText,
             Function<TokenSink, GenerationResult> generation) {
-        StreamingDecoder decoder = tokenizer.newStreamingDecoder();
-        StopStrings stops = new StopStrings(config.stopStrings());
+        TokenText text = new TokenText(tokenizer, config.stopStrings());
         GenerationResult result = generation.apply(id -> {
-            emit(onText, stops.add(decoder.push(id)));
-            return !stops.stopped();
+            emit(onText, text.push(id));
+            return !text.stopped();
         });
-        if (!stops.stopped()) {
-            emit(onText, stops.add(decoder.flush()));
+        emit(onText, text.finish());
+        return result.withText(text.text());
+    }
+
+    /**
+     * Generates continuations of several prompts (BOS added to each) decoded together, up to {@code batchSize}
+     * in one pass per step (see {@link BatchGeneration}); greedy outputs are those of {@link #generate} alone.
+     *
+     * @param prompts the prompts
+     * @param config budget, sampling and stop rules for every prompt
+     * @param batchSize the most prompts decoded together
+     * @return the results, in the prompts' order
+     */
+    public List<GenerationResult> generateBatch(List<String> prompts, GenerationConfig config, int batchSize) {
+        List<BatchGeneration.Job> jobs = new ArrayList<>();
+        for (String prompt : prompts) {
+            jobs.add(new BatchGeneration.Job(tokenizer.encode(prompt), config, null));
         }
-        emit(onText, stops.flush());
-        return result.withText(stops.text());
+        return BatchGeneration.run(this, jobs, batchSize, (i, r) -> {});
     }
 
     /**

@@ -158,15 +158,63 @@ public final class KvCache implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Copies {@code count} cached positions of one sequence of {@code source}, from position {@code from}, into
+     * sequence {@code targetRow} of this cache at position {@code to}: continuous batching moves a sequence that
+     * was prefilled alone into a shared cache this way. This cache's length is left as it is ({@link #resize}).
+     *
+     * @throws IllegalArgumentException if a row or range is outside either cache
+     */
+    public void copyRow(KvCache source, int sourceRow, int from, int count, int targetRow, int to) {
+        if (source == this || sourceRow < 0 || sourceRow >= source.keys[0].getShape().get(0) || targetRow < 0
+                || targetRow >= keys[0].getShape().get(0) || from < 0 || count < 0 || from + count > source.length
+                || to < 0 || to + count > capacity || source.keys.length != keys.length) {
+            throw new IllegalArgumentException("cannot copy positions " + from + ".." + (from + count) + " of sequence "
+                    + sourceRow + " (of a cache of " + source.length + ") to position " + to + " of sequence "
+                    + targetRow + " (of a cache of capacity " + capacity + ")");
+        }
+        if (count == 0) {
+            return;
+        }
+        holdAtLeast(to + count);
+        NDIndex read = new NDIndex().addIndices(sourceRow).addAllDim().addSliceDim(from, from + count);
+        NDIndex write = new NDIndex().addIndices(targetRow).addAllDim().addSliceDim(to, to + count);
+        for (int i = 0; i < keys.length; i++) {
+            try (NDArray k = source.keys[i].get(read); NDArray v = source.values[i].get(read)) {
+                keys[i].set(write, k);
+                values[i].set(write, v);
+            }
+        }
+    }
+
+    /**
+     * Sets the number of positions held, growing or shrinking: positions that were never written hold stale
+     * values, which the caller hides with a padding mask.
+     *
+     * @throws IllegalArgumentException if {@code newLength} is outside {@code 0..capacity}
+     */
+    public void resize(int newLength) {
+        if (newLength < 0 || newLength > capacity) {
+            throw new IllegalArgumentException("cannot hold " + newLength + " positions in a cache of " + capacity);
+        }
+        holdAtLeast(newLength);
+        length = newLength;
+    }
+
+    /** Grows the buffers, doubling them at least, until they hold {@code tokens} positions. */
+    private void holdAtLeast(int tokens) {
+        if (tokens > allocated) {
+            allocate((int) Math.min(capacity, Math.max(tokens, 2L * allocated)), keys[0].getShape());
+        }
+    }
+
     /** Checks that {@code count} more tokens fit, growing the buffers when they would not hold them. */
     void ensureRoom(long count) {
         if (length + count > capacity) {
             throw new IllegalStateException("KV cache full: " + length + " cached + " + count
                     + " new tokens exceed its capacity of " + capacity);
         }
-        if (length + count > allocated) {
-            allocate((int) Math.min(capacity, Math.max(length + count, 2L * allocated)), keys[0].getShape());
-        }
+        holdAtLeast((int) (length + count));
     }
 
     /** Writes this step's keys and values of one layer and returns all cached ones, up to and including them. */

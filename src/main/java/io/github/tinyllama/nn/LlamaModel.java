@@ -187,7 +187,29 @@ public final class LlamaModel extends LlamaBlock {
      * @return the hidden states {@code [B, T, hidden]}
      */
     public NDArray hiddenStates(ParameterStore ps, NDArray ids, KvCache cache, NDArray padding, boolean training) {
+        return hiddenStates(ps, ids, cache, padding, null, training);
+    }
+
+    /**
+     * {@link #hiddenStates(ParameterStore, NDArray, KvCache, NDArray, boolean)} with a position of its own for each
+     * row, for sequences that share a cache but did not start together (continuous batching): row {@code b}'s new
+     * tokens take positions {@code positions[b]} on, whichever cache columns they sit in, so a row computes what it
+     * computes alone wherever its keys and values were placed (with its earlier columns hidden by {@code padding}).
+     *
+     * @param positions for each row the position of its first new token; {@code null} for the cache's length
+     * @return the hidden states {@code [B, T, hidden]}
+     */
+    public NDArray hiddenStates(ParameterStore ps, NDArray ids, KvCache cache, NDArray padding, long[] positions,
+            boolean training) {
         long length = ids.getShape().get(1);
+        if (positions != null) {
+            for (long p : positions) {
+                if (p < 0 || p + length > config.maxPositions()) {
+                    throw new IllegalArgumentException("a row at position " + p + " with " + length
+                            + " new tokens exceeds the model's context of " + config.maxPositions());
+                }
+            }
+        }
         long start = cache == null ? 0 : cache.length();
         if (start + length > config.maxPositions()) {
             throw new IllegalArgumentException("sequence of " + (start + length)
@@ -204,7 +226,8 @@ public final class LlamaModel extends LlamaBlock {
                     + " new tokens after " + start + " cached ones");
         }
         NDArray mask = length > 1 || padding != null ? attentionMask(ids.getManager(), start, length, padding) : null;
-        RotaryEmbedding.Rotation rotation = rotary(weight.getManager()).at(h, start, length);
+        RotaryEmbedding.Rotation rotation = positions == null ? rotary(weight.getManager()).at(h, start, length)
+                : rotary(weight.getManager()).at(h, positions, length);
         for (int i = 0; i < layers.size(); i++) {
             // Each layer's intermediates are freed as soon as it is done; otherwise a long prompt keeps
             // all 22 layers' activations alive until the pass ends (gigabytes at 512 tokens). Autograd

@@ -91,6 +91,23 @@ final class RotaryEmbedding implements AutoCloseable {
         return new Rotation(rowsFor(like, cos.get(rows)), rowsFor(like, signedSin.get(rows)), headSize);
     }
 
+    /**
+     * The rotation for sequences that each start at their own position: row {@code b} of a batch gets positions
+     * {@code starts[b] .. starts[b]+length-1} (tables {@code [B, 1, T, headSize]}, broadcast over heads).
+     */
+    Rotation at(NDArray like, long[] starts, long length) {
+        long[] positions = new long[(int) (starts.length * length)];
+        for (int b = 0; b < starts.length; b++) {
+            for (int t = 0; t < length; t++) {
+                positions[(int) (b * length + t)] = starts[b] + t;
+            }
+        }
+        Shape shape = new Shape(starts.length, 1, length, headSize);
+        NDIndex rows = new NDIndex("{}", like.getManager().create(positions));
+        return new Rotation(rowsFor(like, cos.get(rows)).reshape(shape),
+                rowsFor(like, signedSin.get(rows)).reshape(shape), headSize);
+    }
+
     private static NDArray rowsFor(NDArray like, NDArray tableRows) {
         tableRows.attach(like.getManager());
         return tableRows.toDevice(like.getDevice(), false).toType(like.getDataType(), false);

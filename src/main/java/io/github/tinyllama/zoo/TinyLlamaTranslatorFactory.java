@@ -8,6 +8,7 @@ import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
 
 import io.github.tinyllama.config.GenerationDefaults;
+import io.github.tinyllama.generate.BatchGeneration;
 import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.GenerationResult;
 import io.github.tinyllama.generate.LanguageModel;
@@ -18,6 +19,8 @@ import io.github.tinyllama.tokenizer.LlamaTokenizer;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -38,6 +41,9 @@ public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
 
     /** The artifact argument through which the zoo passes a checkpoint's chat format from its catalogue. */
     static final String CATALOG_CHAT_FORMAT = "catalogChatFormat";
+
+    /** The most sequences of one {@code batchPredict} decoded together; more wait for a free row. */
+    private static final int BATCH_ROWS = 8;
 
     private static final Set<Pair<Type, Type>> SUPPORTED = Set.of(
             new Pair<>(String.class, String.class),
@@ -73,16 +79,28 @@ public final class TinyLlamaTranslatorFactory implements TranslatorFactory {
         }
         Function<?, ?> job;
         if (input == String.class) {
-            job = (String prompt) -> llm.generate(prompt, defaults).text();
+            job = (List<String> prompts) -> batch(llm, prompts, p -> new BatchGeneration.Job(
+                    llm.tokenizer().encode(p), defaults, null), r -> r.text());
         } else if (input == GenerationRequest.class) {
-            job = (GenerationRequest r) -> llm.generate(r.prompt(), r.config() != null ? r.config() : defaults,
-                    r.onText() != null ? r.onText() : text -> {});
+            job = (List<GenerationRequest> requests) -> batch(llm, requests, r -> new BatchGeneration.Job(
+                    llm.tokenizer().encode(r.prompt()), r.config() != null ? r.config() : defaults, r.onText()),
+                    r -> r);
         } else {
             GenerationConfig chat = defaults.withMoreStopStrings(template.stopStrings());
-            job = (Conversation c) -> llm.generate(llm.tokenizer().encode(template.render(c.messages(), true)), chat,
-                    text -> {}).text().strip();
+            job = (List<Conversation> conversations) -> batch(llm, conversations, c -> new BatchGeneration.Job(
+                    llm.tokenizer().encode(template.render(c.messages(), true)), chat, null), r -> r.text().strip());
         }
-        return new GenerationTranslator<>((Function<I, O>) job);
+        return new GenerationTranslator<>((Function<List<I>, List<O>>) job);
+    }
+
+    /** Inputs of one predictor call, decoded together (up to {@value #BATCH_ROWS} at once). */
+    private static <I, O> List<O> batch(TinyLlama llm, List<I> inputs, Function<I, BatchGeneration.Job> toJob,
+            Function<GenerationResult, O> toOutput) {
+        List<BatchGeneration.Job> jobs = new ArrayList<>();
+        inputs.forEach(i -> jobs.add(toJob.apply(i)));
+        List<O> out = new ArrayList<>();
+        BatchGeneration.run(llm, jobs, BATCH_ROWS, (i, r) -> {}).forEach(r -> out.add(toOutput.apply(r)));
+        return out;
     }
 
     private static ChatTemplate chatTemplate(Map<String, ?> arguments, Path dir) throws IOException {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** DJL's generic loading path (Criteria with a local directory) builds our block and translators. */
@@ -57,6 +58,22 @@ class LocalCriteriaTest {
     private static String greedyHello() throws java.io.IOException {
         try (TinyLlama llm = TinyLlama.load(dir)) {
             return llm.generate("Hello", GenerationConfig.greedy(6)).text();
+        }
+    }
+
+    /** batchPredict decodes its inputs together; each answer is the one the Java API gives alone. */
+    @Test
+    void batchPredictEqualsTheJavaApiPerPrompt() throws Exception {
+        List<String> prompts = List.of("Hello", "The capital of France is", "Once", "1, 2, 3,");
+        List<String> expected = new java.util.ArrayList<>();
+        try (TinyLlama llm = TinyLlama.load(dir)) {
+            for (String p : prompts) {
+                expected.add(llm.generate(p, GenerationConfig.greedy(6)).text());
+            }
+        }
+        try (ZooModel<String, String> model = localCriteria().loadModel();
+                Predictor<String, String> predictor = model.newPredictor()) {
+            assertEquals(expected, predictor.batchPredict(prompts));
         }
     }
 

@@ -1,0 +1,156 @@
+package io.github.tinyllama.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.types.DataType;
+
+import io.github.tinyllama.testing.Fixtures;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Continuous batching gives every sequence what it gets alone: greedy ids equal to
+ * {@link LanguageModel#generate} whatever else shares the batch, with sequences joining and leaving
+ * mid-way, and every KV-cache row freed at the end. Run on a random checkpoint (no tokenizer needed) and
+ * on the trained nano model, whose logits are far from ties.
+ */
+class BatchDecoderTest {
+
+    @TempDir
+    static Path dir;
+
+    private static LanguageModel random;
+    private static LanguageModel nano;
+
+    @BeforeAll
+    static void load() throws IOException {
+        random = LanguageModel.load(Fixtures.GQA3_TIED_F32.write(dir), DataType.FLOAT32, null, bytes -> {});
+        nano = LanguageModel.load(Path.of("model-zoo/nano"), DataType.FLOAT32, null, bytes -> {});
+    }
+
+    @AfterAll
+    static void close() {
+        random.close();
+        nano.close();
+    }
+
+    /** Prompts of different lengths over the vocabulary, so rows sit at different positions. */
+    private static List<long[]> prompts(LanguageModel model, int count, long seed) {
+        Random r = new Random(seed);
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long[] p = new long[1 + r.nextInt(20)];
+            p[0] = 1;
+            for (int j = 1; j < p.length; j++) {
+                p[j] = 3 + r.nextInt(model.config().vocabSize() - 3);
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    private static void sameAsAlone(LanguageModel model) {
+        List<long[]> prompts = prompts(model, 7, 42);
+        List<GenerationConfig> configs = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            // Budgets differ so that rows leave at different steps; ignoreEos keeps them going past an early EOS.
+            configs.add(GenerationConfig.builder().maxNewTokens(3 + 4 * i).ignoreEos(i % 2 == 0).build());
+        }
+        List<BatchDecoder.Sequence> sequences = new ArrayList<>();
+        try (BatchDecoder decoder = new BatchDecoder(model, 3)) {
+            // Three start together; the others join one by one while those run, and wait for a free row.
+            for (int i = 0; i < prompts.size(); i++) {
+                sequences.add(decoder.submit(prompts.get(i), configs.get(i), (id, lp) -> true));
+                if (i >= 2) {
+                    decoder.step();
+                    decoder.step();
+                }
+            }
+            int steps = 0;
+            while (decoder.hasWork()) {
+                decoder.step();
+                assertTrue(decoder.running() <= 3, "rows in use: " + decoder.running());
+                assertTrue(++steps < 500, "decoding never ended");
+            }
+            assertEquals(0, decoder.cachedBytes(), "KV cache held after every sequence ended");
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            GenerationResult alone = model.generate(prompts.get(i), configs.get(i), id -> true);
+            GenerationResult batched = sequences.get(i).result().join();
+            assertArrayEquals(alone.ids(), batched.ids(), "sequence " + i);
+            assertEquals(alone.finishReason(), batched.finishReason(), "sequence " + i);
+        }
+    }
+
+    @Test
+    void greedyIdsOfARandomModelDoNotDependOnTheBatch() {
+        sameAsAlone(random);
+    }
+
+    @Test
+    void greedyIdsOfTheNanoModelDoNotDependOnTheBatch() {
+        sameAsAlone(nano);
+    }
+
+    @Test
+    void seededSamplingIsTheSameAsAlone() {
+        List<long[]> prompts = prompts(nano, 4, 7);
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(12).temperature(0.8).topP(0.9).seed(5)
+                .ignoreEos(true).build();
+        List<BatchDecoder.Sequence> sequences = new ArrayList<>();
+        try (BatchDecoder decoder = new BatchDecoder(nano, 4)) {
+            for (long[] p : prompts) {
+                sequences.add(decoder.submit(p, config, (id, lp) -> true));
+                decoder.step();
+            }
+            while (decoder.hasWork()) {
+                decoder.step();
+            }
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            assertArrayEquals(nano.generate(prompts.get(i), config, id -> true).ids(),
+                    sequences.get(i).result().join().ids(), "sequence " + i);
+        }
+    }
+
+    @Test
+    void cancelledAndStoppedSequencesLeaveAndFreeTheirRows() {
+        List<long[]> prompts = prompts(nano, 3, 9);
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(40).ignoreEos(true).build();
+        try (BatchDecoder decoder = new BatchDecoder(nano, 3)) {
+            BatchDecoder.Sequence cancelled = decoder.submit(prompts.get(0), config, (id, lp) -> true);
+            int[] seen = new int[1];
+            BatchDecoder.Sequence stopped = decoder.submit(prompts.get(1), config, (id, lp) -> ++seen[0] < 5);
+            BatchDecoder.Sequence full = decoder.submit(prompts.get(2), config, (id, lp) -> true);
+            long perRow = 2L * Float.BYTES * nano.config().numLayers() * nano.config().numKvHeads()
+                    * nano.config().headSize();
+            decoder.step();
+            decoder.step();
+            assertEquals(3, decoder.running());
+            assertTrue(decoder.cachedBytes() >= 3 * perRow, "three rows' caches: " + decoder.cachedBytes());
+            cancelled.cancel();
+            for (int i = 0; i < 8; i++) {
+                decoder.step();
+            }
+            assertEquals(1, decoder.running(), "the cancelled and the stopped sequence left");
+            assertEquals(FinishReason.STOP, cancelled.result().join().finishReason());
+            assertEquals(5, stopped.result().join().ids().length);
+            while (decoder.hasWork()) {
+                decoder.step();
+            }
+            assertEquals(0, decoder.cachedBytes());
+            assertArrayEquals(nano.generate(prompts.get(2), config, id -> true).ids(), full.result().join().ids());
+        }
+    }
+}
