@@ -61,6 +61,8 @@ final class RandomCheckpointCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LlamaConfig shape = config != null ? LlamaConfig.fromFile(config) : preset.config();
+        // Before anything is staged, so that the message names the output and nothing is written.
+        RandomCheckpoint.checkSize(outDir, shape, storageType);
         RunManifest manifest = RunManifest.of("random-checkpoint").identity("config",
                         "sha256 " + RunManifest.textFingerprint(shape.toJson(storageType.torchName())))
                 .identity("seed", seed).identity("tokenizer", tokenizer == null ? null

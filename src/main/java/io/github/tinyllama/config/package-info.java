@@ -4,6 +4,6 @@
  * the generation defaults from {@code generation_config.json}
  * ({@link io.github.tinyllama.config.GenerationDefaults}).
  *
- * <p>May import: nothing of this project. Every other package may import it.
+ * <p>May import: {@code util}. Every other package may import it.
  */
 package io.github.tinyllama.config;

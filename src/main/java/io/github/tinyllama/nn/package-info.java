@@ -6,7 +6,7 @@
  * language model {@link io.github.tinyllama.nn.LlamaModel}, plus LoRA adapters on its projections. Every
  * parameter carries its Hugging Face name, so the one table of names lives here.
  *
- * <p>May import: {@code config}. No file I/O: reading and writing weights is the {@code weights}
+ * <p>May import: {@code config}, {@code util}. No file I/O: reading and writing weights is the {@code weights}
  * package's work.
  */
 package io.github.tinyllama.nn;
