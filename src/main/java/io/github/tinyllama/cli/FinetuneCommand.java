@@ -99,6 +99,14 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        training.check(spec);
+        Usage.require(spec, loraRank >= 1, "--lora-rank must be at least 1, not " + loraRank);
+        Usage.require(spec, loraAlpha > 0, "--lora-alpha must be positive, not " + loraAlpha);
+        Usage.require(spec, loraDropout >= 0 && loraDropout < 1, "--lora-dropout must be in [0, 1), not " + loraDropout);
+        Usage.require(spec, epochs >= 1, "--epochs must be at least 1, not " + epochs);
+        Usage.require(spec, warmupRatio >= 0 && warmupRatio < 1, "--warmup-ratio must be in [0, 1), not " + warmupRatio);
+        Usage.require(spec, maxSeqLen >= 2, "--max-seq-len must be at least 2, not " + maxSeqLen);
+        Usage.require(spec, lr == null || lr > 0, "--lr must be positive, not " + lr);
         files.check();
         if (merge && !lora) {
             throw new IllegalArgumentException("--merge folds LoRA adapters into the model: give --lora too");

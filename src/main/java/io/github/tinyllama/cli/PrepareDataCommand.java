@@ -11,7 +11,9 @@ import io.github.tinyllama.util.RunManifest;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,6 +61,9 @@ final class PrepareDataCommand implements Callable<Integer> {
     @Option(names = "--bos", description = "Prepend <s> to each document (lit-gpt's setting for TinyLlama's first runs).")
     boolean bos;
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
             description = "Tokenising threads; the output is the same whatever N (default: ${DEFAULT-VALUE}).")
     int workers;
@@ -82,9 +87,8 @@ final class PrepareDataCommand implements Callable<Integer> {
         for (String f : filters) {
             parsed.add(FieldFilter.parse(f));
         }
-        if (workers < 1) {
-            throw new IllegalArgumentException("--workers must be at least 1, got " + workers);
-        }
+        Usage.require(spec, workers >= 1, "--workers must be at least 1, not " + workers);
+        Usage.require(spec, chunkTokens >= 2, "--chunk-tokens must be at least 2, not " + chunkTokens);
         PrintStream err = System.err;
         long[] warned = {0};
         try (LlamaTokenizer tok = LlamaTokenizer.load(tokenizer);
@@ -110,6 +114,11 @@ final class PrepareDataCommand implements Callable<Integer> {
                     })
                     .build();
             PrepareData.Summary s = job.run(inputs);
+            if (s.documents() == 0 && s.skipped() > 0) {
+                // Nothing is committed: an input that is all malformed must not pass for an empty corpus.
+                throw new IOException("no record of " + s.inputs() + " input(s) could be read: " + s.skipped()
+                        + " malformed record(s) skipped (the first are named above)");
+            }
             staged.commit();
             if (bar != null) {
                 drawOnStderr(bar::end);

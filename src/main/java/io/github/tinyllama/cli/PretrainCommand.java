@@ -109,6 +109,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        training.check(spec);
         files.check();
         return plan != null ? runPlan() : runSingle();
     }

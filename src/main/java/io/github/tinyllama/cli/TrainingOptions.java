@@ -1,5 +1,6 @@
 package io.github.tinyllama.cli;
 
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,6 +31,19 @@ final class TrainingOptions {
     /** Picocli's own instance, for help on the class alone; the commands pass their defaults. */
     TrainingOptions() {
         this(1, 1, 0, 0);
+    }
+
+    /**
+     * Refuses values no run can use, before any file is read.
+     *
+     * @throws picocli.CommandLine.ParameterException (exit status 2) naming the option
+     */
+    void check(CommandSpec spec) {
+        Usage.require(spec, microBatch >= 1, "--micro-batch-size must be at least 1, not " + microBatch);
+        Usage.require(spec, globalBatch >= 1, "--global-batch-size must be at least 1, not " + globalBatch);
+        Usage.require(spec, weightDecay >= 0, "--weight-decay must not be negative, not " + weightDecay);
+        Usage.require(spec, gradClip >= 0, "--grad-clip must not be negative, not " + gradClip);
+        Usage.require(spec, saveEvery >= 0, "--save-every must not be negative, not " + saveEvery);
     }
 
     TrainingOptions(int microBatch, int globalBatch, double weightDecay, long seed) {

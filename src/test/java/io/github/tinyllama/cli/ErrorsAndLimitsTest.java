@@ -66,6 +66,54 @@ class ErrorsAndLimitsTest {
                 Arguments.of(List.of("eval", "--tasks", "boolq", "--limit", "-1"), "--limit"));
     }
 
+    static Stream<Arguments> badTrainingValues() {
+        List<String> finetune = List.of("finetune", "--data", "chats.jsonl", "--out", "never");
+        List<String> pretrain = List.of("pretrain", "--data-dir", "data", "--config", "config.json", "--max-steps", "1",
+                "--out", "never");
+        List<String> prepare = List.of("prepare-data", "--tokenizer", NANO, "--input", "corpus", "--out", "never",
+                "--prefix", "p");
+        return Stream.of(
+                Arguments.of(finetune, List.of("--lora", "--lora-rank", "0"), "--lora-rank"),
+                Arguments.of(finetune, List.of("--lora-alpha", "-1"), "--lora-alpha"),
+                Arguments.of(finetune, List.of("--lora-dropout", "1"), "--lora-dropout"),
+                Arguments.of(finetune, List.of("--epochs", "0"), "--epochs"),
+                Arguments.of(finetune, List.of("--warmup-ratio", "2"), "--warmup-ratio"),
+                Arguments.of(finetune, List.of("--max-seq-len", "1"), "--max-seq-len"),
+                Arguments.of(finetune, List.of("--lr", "0"), "--lr"),
+                Arguments.of(finetune, List.of("--micro-batch-size", "0"), "--micro-batch-size"),
+                Arguments.of(pretrain, List.of("--global-batch-size", "-4"), "--global-batch-size"),
+                Arguments.of(pretrain, List.of("--grad-clip", "-1"), "--grad-clip"),
+                Arguments.of(pretrain, List.of("--save-every", "-1"), "--save-every"),
+                Arguments.of(prepare, List.of("--workers", "0"), "--workers"),
+                Arguments.of(prepare, List.of("--chunk-tokens", "1"), "--chunk-tokens"));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("badTrainingValues")
+    void aBadTrainingValueIsAUsageErrorBeforeAnyFileIsRead(List<String> command, List<String> bad, String named) {
+        List<String> all = new java.util.ArrayList<>(command);
+        all.addAll(bad);
+        CliRun r = CliRun.of(all.toArray(String[]::new));
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains(named), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        assertFalse(Files.exists(Path.of("never")), "nothing written");
+    }
+
+    @Test
+    void prepareDataOfOnlyMalformedRecordsFailsAndWritesNothing() throws IOException {
+        Path corpus = Files.createDirectories(dir.resolve("all-bad"));
+        Files.writeString(corpus.resolve("a.jsonl"), "{not json\n{\"text\": 3}\n");
+        Path out = dir.resolve("all-bad-out");
+        CliRun r = CliRun.of("prepare-data", "--tokenizer", NANO, "--input", corpus.toString(), "--out", out.toString(),
+                "--prefix", "p");
+        assertEquals(1, r.status(), r.err());
+        assertTrue(r.err().contains("no record of 1 input(s) could be read: 2 malformed record(s) skipped"), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        assertFalse(Files.exists(out) && Files.list(out).anyMatch(f -> f.getFileName().toString().startsWith("p_")),
+                "no chunk written");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("badOptionValues")
     void aBadOptionValueIsAUsageError(List<String> args, String named) {
