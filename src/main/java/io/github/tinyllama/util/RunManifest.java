@@ -8,11 +8,10 @@ import com.google.gson.JsonParser;
 import com.google.gson.reflect.TypeToken;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -137,19 +136,12 @@ public record RunManifest(String command, Map<String, String> identity, Map<Stri
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": " + (Files.exists(file) ? "not a regular file" : "no such file"));
         }
-        MessageDigest sha = sha256();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                sha.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(sha.digest());
+        return Sha256.ofFile(file);
     }
 
     /** The SHA-256 of a text's UTF-8 bytes (hex, first 16 digits). */
     public static String textFingerprint(String text) {
-        return HexFormat.of().formatHex(sha256().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        return HexFormat.of().formatHex(Sha256.digest().digest(text.getBytes(StandardCharsets.UTF_8)))
                 .substring(0, 16);
     }
 
@@ -162,7 +154,7 @@ public record RunManifest(String command, Map<String, String> identity, Map<Stri
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": " + (Files.exists(dir) ? "not a directory" : "no such directory"));
         }
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
             files = walk.filter(Files::isRegularFile).filter(include).sorted().toList();
@@ -170,14 +162,7 @@ public record RunManifest(String command, Map<String, String> identity, Map<Stri
         for (Path file : files) {
             sha.update((dir.relativize(file) + "\0" + Files.size(file) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
-        return files.size() + " files, sha256 " + HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+        return files.size() + " files, sha256 " + Sha256.hex(sha).substring(0, 16);
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
-    }
 }

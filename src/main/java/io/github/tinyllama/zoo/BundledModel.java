@@ -3,6 +3,7 @@ package io.github.tinyllama.zoo;
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.checkpoint.SideFiles;
 import io.github.tinyllama.config.LlamaConfig;
+import io.github.tinyllama.util.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,10 +17,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -75,12 +74,7 @@ final class BundledModel {
     private record Resources(List<String> files, String sha256) {}
 
     private static Resources resources(CatalogEntry entry) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JDK", e);
-        }
+        MessageDigest md = Sha256.digest();
         List<String> candidates = new ArrayList<>(List.of(LlamaConfig.FILE_NAME, Checkpoint.SINGLE_FILE));
         candidates.addAll(SideFiles.NAMES);
         List<String> files = new ArrayList<>();
@@ -99,7 +93,7 @@ final class BundledModel {
                     + " nor on the classpath (" + RESOURCES + entry.artifactId() + "/): rebuild it with "
                     + "model-zoo/nano/build.sh, or use a jar of this library");
         }
-        return new Resources(List.copyOf(files), HexFormat.of().formatHex(md.digest()));
+        return new Resources(List.copyOf(files), Sha256.hex(md));
     }
 
     private static InputStream open(CatalogEntry entry, String name) {

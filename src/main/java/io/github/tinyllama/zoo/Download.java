@@ -2,6 +2,7 @@ package io.github.tinyllama.zoo;
 
 import ai.djl.util.Progress;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.Sha256;
 import io.github.tinyllama.zoo.HubTransport.Exchange;
 import io.github.tinyllama.zoo.HubTransport.Retryable;
 import java.io.IOException;
@@ -121,7 +122,7 @@ final class Download {
         URI url = hub.fileUrl(repo, revision, file);
         Path part = HubCache.partOf(target);
         cache.deleteRecord(repo, revision, file);
-        if (head.sha256 != null && Files.isRegularFile(target) && head.sha256.equals(HubCache.sha256(target))) {
+        if (head.sha256 != null && Files.isRegularFile(target) && head.sha256.equals(Sha256.ofFile(target))) {
             LOG.debug("{}: {} is already in place and matches the hub's sha256", repo, file);
             cache.writeRecord(repo, revision, file, head.sha256, Files.size(target), url);
             counter.fileDone(Files.size(target));
@@ -235,7 +236,7 @@ final class Download {
         if (a.size >= 0 && actualSize != a.size) {
             throw new Mismatch("expected " + a.size + " bytes, got " + actualSize, a.resumed);
         }
-        String actual = HubCache.sha256(part);
+        String actual = Sha256.ofFile(part);
         if (a.sha256 != null && !a.sha256.equals(actual)) {
             throw new Mismatch("expected sha256 " + a.sha256 + ", actual sha256 " + actual, a.resumed);
         }
