@@ -66,6 +66,7 @@ final class BenchServeCommand implements Callable<Integer> {
             double single = 0;
             double best = 0;
             long parameters = llm.config().parameterCount();
+            String dtype = ComputeType.of(llm.languageModel().model().getDataType()).toString();
             double peak = peakBefore;
             StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
                     "%-8s %12s %10s %10s %12s %12s %14s%n", "clients", "decode tok/s", "TTFT p50", "TTFT p95",
@@ -93,7 +94,7 @@ final class BenchServeCommand implements Callable<Integer> {
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("parameters", parameters);
-                o.addProperty("dtype", ComputeType.of(llm.languageModel().model().getDataType()).toString());
+                o.addProperty("dtype", dtype);
                 o.addProperty("gemm_peak_flops", peak);
                 o.addProperty("compute_roofline_tokens_per_second", roofline);
                 o.add("rounds", rounds);
@@ -107,8 +108,7 @@ final class BenchServeCommand implements Callable<Integer> {
                 System.out.println("(FLOP/CPU-s: the model's FLOPs per CPU-second of this process over the GEMM's,"
                         + " prefill included; other processes' load drops out)");
                 System.out.printf(Locale.ROOT, "%,d parameters (%s weights); GEMM peak %.1f GFLOP/s (best of before"
-                        + " and after: %.1f, %.1f), compute roofline %.1f tokens/s%n", parameters,
-                        ComputeType.of(llm.languageModel().model().getDataType()),
+                        + " and after: %.1f, %.1f), compute roofline %.1f tokens/s%n", parameters, dtype,
                         peak / 1e9, peakBefore / 1e9, peak / 1e9, roofline);
                 System.out.printf(Locale.ROOT, "%d streams: %.2f tokens/s = %.0f%% of the roofline, %.2fx one stream%n",
                         widest, best, 100 * best / roofline, single > 0 ? best / single : Double.NaN);
