@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link LanguageModel#generate} would: its first token comes from that pass. At the next step it is
  * copied into the shared cache, right-aligned with the others, and from then on each step feeds every
  * running sequence its last token in one {@code [rows, 1]} pass. Each row carries its own rotary
- * position ({@link io.github.tinyllama.nn.LlamaModel#hiddenStates(ParameterStore, NDArray, KvCache, NDArray,
+ * position ({@link io.github.tinyllama.nn.LlamaNetwork#hiddenStates(ParameterStore, NDArray, KvCache, NDArray,
  * long[], boolean)}) and the columns left of its start are hidden by a padding mask, so a row computes what
  * it computes alone whatever else shares the batch (up to float rounding in the batched products). A
  * sequence that ends (end of sequence, budget, stop, cancel) leaves at once; the shared cache is rebuilt
@@ -289,9 +289,9 @@ public final class BatchDecoder implements AutoCloseable {
                 }
                 mask = step.create(padding).reshape(n, length + 1);
             }
-            NDArray hidden = model.block().hiddenStates(ps, step.create(ids).reshape(n, 1), cache, mask,
+            NDArray hidden = model.network().hiddenStates(ps, step.create(ids).reshape(n, 1), cache, mask,
                     padded ? positions : null, false);
-            logits = model.block().logits(ps, hidden, false).toFloatArray();
+            logits = model.network().logits(ps, hidden, false).toFloatArray();
         }
         int vocab = model.config().vocabSize();
         for (int i = 0; i < n; i++) {

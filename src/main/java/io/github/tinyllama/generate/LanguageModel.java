@@ -14,7 +14,7 @@ import io.github.tinyllama.config.ConfigException;
 import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.KvCache;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.weights.ComputeType;
 import io.github.tinyllama.weights.LoraAdapters;
 import io.github.tinyllama.weights.WeightLoader;
@@ -39,13 +39,13 @@ import java.util.function.LongConsumer;
 public final class LanguageModel implements AutoCloseable {
 
     private final Model model;
-    private final LlamaModel block;
+    private final LlamaNetwork block;
     private final GenerationDefaults defaults;
     private final Set<Integer> eosIds;
     private final boolean ownsModel;
     private final Path directory;
 
-    private LanguageModel(Model model, LlamaModel block, GenerationDefaults defaults, boolean ownsModel,
+    private LanguageModel(Model model, LlamaNetwork block, GenerationDefaults defaults, boolean ownsModel,
             Path directory) {
         this.model = model;
         this.directory = directory;
@@ -110,7 +110,7 @@ public final class LanguageModel implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(modelDir.resolve(LlamaConfig.FILE_NAME) + ": " + e.getMessage(), e);
             }
-            LlamaModel block = new LlamaModel(config);
+            LlamaNetwork block = new LlamaNetwork(config);
             WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, progress);
             if (adapterDir != null) {
                 LoraAdapters.merge(block, adapterDir, model.getNDManager());
@@ -125,21 +125,21 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
-     * Generates with a DJL model that already holds a loaded {@link LlamaModel} block (for example a
+     * Generates with a DJL model that already holds a loaded {@link LlamaNetwork} block (for example a
      * {@code ZooModel}); closing the result leaves that model open.
      *
-     * @param model the DJL model whose block is a {@link LlamaModel}
+     * @param model the DJL model whose block is a {@link LlamaNetwork}
      * @param defaults the checkpoint's generation defaults
      * @return a view that generates and scores with the model's weights
-     * @throws IllegalArgumentException if the model's block is not a {@link LlamaModel}
+     * @throws IllegalArgumentException if the model's block is not a {@link LlamaNetwork}
      */
     public static LanguageModel of(Model model, GenerationDefaults defaults) {
-        if (!(model.getBlock() instanceof LlamaModel)) {
+        if (!(model.getBlock() instanceof LlamaNetwork)) {
             throw new IllegalArgumentException("model '" + model.getName() + "' holds a "
                     + (model.getBlock() == null ? "null block" : model.getBlock().getClass().getName())
-                    + ", not a LlamaModel");
+                    + ", not a LlamaNetwork");
         }
-        return new LanguageModel(model, (LlamaModel) model.getBlock(), defaults, false, model.getModelPath());
+        return new LanguageModel(model, (LlamaNetwork) model.getBlock(), defaults, false, model.getModelPath());
     }
 
     /** The directory the model was loaded from (its config, tokenizer and template files). */
@@ -153,7 +153,7 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /** The DJL block, for training, inspection or custom loops. */
-    public LlamaModel block() {
+    public LlamaNetwork network() {
         return block;
     }
 
@@ -246,7 +246,7 @@ public final class LanguageModel implements AutoCloseable {
      * contexts run together, left-padded so that they all end at the same position, and their keys and values
      * are copied to one cache row per continuation; then the continuations (less their last token) run
      * together, {@code rowsPerPass} at a time, right-padded, after those rows. Padded positions are hidden from
-     * every row ({@link LlamaModel#forward(ParameterStore, NDArray, KvCache, NDArray, boolean, boolean)}), and
+     * every row ({@link LlamaNetwork#forward(ParameterStore, NDArray, KvCache, NDArray, boolean, boolean)}), and
      * only the real positions of the second pass go through the vocabulary projection.
      * Continuation {@code j} of context {@code q} gets {@code log P(c[i] | context_q, c[0..i-1])} for each of its
      * tokens. When the padded widths of both passes together exceed the model's context, the contexts are

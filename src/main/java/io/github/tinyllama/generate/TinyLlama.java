@@ -59,7 +59,7 @@ public final class TinyLlama implements AutoCloseable {
     }
 
     /**
-     * The text-level API over a DJL model that already holds a loaded {@link io.github.tinyllama.nn.LlamaModel}
+     * The text-level API over a DJL model that already holds a loaded {@link io.github.tinyllama.nn.LlamaNetwork}
      * block, such as a {@code ZooModel} from {@code Criteria}, so one set of weights serves a predictor,
      * streaming and chat. The tokenizer and generation defaults come from the model's directory.
      * Closing the result closes its tokenizer and leaves the model open.
@@ -67,7 +67,7 @@ public final class TinyLlama implements AutoCloseable {
      * @param model the loaded model
      * @return the text-level model
      * @throws IOException if the tokenizer or generation defaults cannot be read; the message names the file
-     * @throws IllegalArgumentException if the model's block is not a {@code LlamaModel}
+     * @throws IllegalArgumentException if the model's block is not a {@code LlamaNetwork}
      */
     public static TinyLlama of(Model model) throws IOException {
         Path dir = model.getModelPath();

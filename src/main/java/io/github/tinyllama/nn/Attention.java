@@ -16,7 +16,7 @@ import io.github.tinyllama.config.LlamaConfig;
  * along the sequence axis ({@code [B, kvHeads, group * T, d]}), so each key/value head is read
  * once per step: the decode step stays a plain batched matrix product without copies.
  */
-public final class Attention extends LlamaBlock {
+public final class Attention extends AbstractLlamaBlock {
 
     /** q, k and v stacked row-wise, when a loader stored them so; then one product serves all three. */
     private NDArray qkv;
@@ -99,6 +99,6 @@ public final class Attention extends LlamaBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        throw new UnsupportedOperationException("Attention runs inside LlamaModel, which supplies positions and masks");
+        throw new UnsupportedOperationException("Attention runs inside LlamaNetwork, which supplies positions and masks");
     }
 }

@@ -8,7 +8,7 @@ import ai.djl.util.PairList;
 import io.github.tinyllama.config.LlamaConfig;
 
 /** One pre-norm transformer layer: {@code h += attn(norm(h)); h += mlp(norm(h))}. */
-public final class DecoderLayer extends LlamaBlock {
+public final class DecoderLayer extends AbstractLlamaBlock {
 
     private final RmsNorm inputNorm;
     private final Attention attention;
@@ -33,6 +33,6 @@ public final class DecoderLayer extends LlamaBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        throw new UnsupportedOperationException("DecoderLayer runs inside LlamaModel, which supplies positions and masks");
+        throw new UnsupportedOperationException("DecoderLayer runs inside LlamaNetwork, which supplies positions and masks");
     }
 }

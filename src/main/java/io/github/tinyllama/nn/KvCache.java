@@ -20,7 +20,7 @@ import java.util.Arrays;
  * growing tensor per layer per token. Buffers are allocated for the whole capacity up to 4096 tokens (every
  * released TinyLlama context); a larger capacity (a config whose context is 10^9 positions) starts there and
  * doubles when full, each growth checked against the memory available first. The cache is a value the caller
- * owns and passes to {@link LlamaModel#forward}: one set of weights can serve many caches.
+ * owns and passes to {@link LlamaNetwork#forward}: one set of weights can serve many caches.
  */
 public final class KvCache implements AutoCloseable {
 

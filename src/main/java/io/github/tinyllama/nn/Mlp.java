@@ -9,7 +9,7 @@ import ai.djl.util.PairList;
 import io.github.tinyllama.config.LlamaConfig;
 
 /** The SwiGLU feed-forward network: {@code down(silu(gate(x)) * up(x))}. */
-public final class Mlp extends LlamaBlock {
+public final class Mlp extends AbstractLlamaBlock {
 
     /** gate and up stacked row-wise, when a loader stored them so. */
     private NDArray gateUp;

@@ -9,7 +9,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /** Root-mean-square normalisation: {@code x / sqrt(mean(x²) + eps) * weight}, computed in float32 as HF does. */
-public final class RmsNorm extends LlamaBlock {
+public final class RmsNorm extends AbstractLlamaBlock {
 
     private final Parameter weight;
     private final float eps;

@@ -22,7 +22,7 @@ import io.github.tinyllama.data.SftEncoder;
 import io.github.tinyllama.data.SftExample;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.weights.LoraAdapters;
 import io.github.tinyllama.weights.LoraMerge;
 import io.github.tinyllama.nn.LoraSettings;
@@ -71,7 +71,7 @@ public final class Finetuner implements AutoCloseable {
     private final Model model;
     private final Path modelDir;
     private final String baseModelName;
-    private final LlamaModel block;
+    private final LlamaNetwork block;
     private final LlamaTokenizer tokenizer;
     private final GenerationDefaults generationDefaults;
     private final FinetuneSettings settings;
@@ -88,7 +88,7 @@ public final class Finetuner implements AutoCloseable {
     private final long padId;
     private long tokens;
 
-    private Finetuner(Model model, Path modelDir, String baseModelName, LlamaModel block, LlamaTokenizer tokenizer,
+    private Finetuner(Model model, Path modelDir, String baseModelName, LlamaNetwork block, LlamaTokenizer tokenizer,
             GenerationDefaults generationDefaults, FinetuneSettings settings, SftData train, SftData eval,
             RunCheckpoints checkpoints) {
         this.model = model;
@@ -156,7 +156,7 @@ public final class Finetuner implements AutoCloseable {
     }
 
     /** The model being trained. */
-    public LlamaModel block() {
+    public LlamaNetwork network() {
         return block;
     }
 
@@ -460,7 +460,7 @@ public final class Finetuner implements AutoCloseable {
             LlamaTokenizer tokenizer = LlamaTokenizer.load(tokenizerDir);
             Model model = Model.newInstance("tinyllama-finetune", (Device) null, "PyTorch");
             try {
-                LlamaModel block = new LlamaModel(LlamaConfig.load(weightsDir));
+                LlamaNetwork block = new LlamaNetwork(LlamaConfig.load(weightsDir));
                 try (Checkpoint checkpoint = Checkpoint.open(weightsDir)) {
                     WeightLoader.load(block, checkpoint, model.getNDManager(), DataType.FLOAT32, false, bytes -> {});
                 }

@@ -14,7 +14,7 @@ import ai.djl.training.initializer.NormalInitializer;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.nn.Scalars;
 import io.github.tinyllama.weights.WeightLoader;
 
@@ -35,7 +35,7 @@ import java.util.Optional;
 public final class Pretrainer implements AutoCloseable {
 
     private final Model model;
-    private final LlamaModel block;
+    private final LlamaNetwork block;
     private final Map<String, Parameter> parameters;
     private final TrainingSettings settings;
     private final TokenBlocks data;
@@ -45,7 +45,7 @@ public final class Pretrainer implements AutoCloseable {
     private final double peakFlops;
     private long tokens;
 
-    private Pretrainer(Model model, LlamaModel block, TrainingSettings settings, TokenBlocks data,
+    private Pretrainer(Model model, LlamaNetwork block, TrainingSettings settings, TokenBlocks data,
             RunCheckpoints checkpoints, double peakFlops) {
         if (data.blockLength() != settings.seqLen() + 1) {
             throw new IllegalArgumentException("the data gives blocks of " + data.blockLength()
@@ -85,7 +85,7 @@ public final class Pretrainer implements AutoCloseable {
         Engine.getInstance().setRandomSeed((int) settings.seed());
         Model model = Model.newInstance("tinyllama-train", (ai.djl.Device) null, "PyTorch");
         try {
-            LlamaModel block = new LlamaModel(config);
+            LlamaNetwork block = new LlamaNetwork(config);
             model.setBlock(block);
             RunCheckpoints checkpoints = new RunCheckpoints(outDir, config, sideFiles);
             Optional<Path> latest = resume ? checkpoints.latest() : Optional.empty();
@@ -117,7 +117,7 @@ public final class Pretrainer implements AutoCloseable {
      * lit-gpt's initialisation, as TinyLlama pre-trained with: every matrix N(0, √(2/(5·hidden))),
      * the two output projections of each layer N(0, 1/√hidden/layers), norm weights 1.
      */
-    private static void initialise(LlamaModel block, LlamaConfig config, NDManager manager, int seqLen) {
+    private static void initialise(LlamaNetwork block, LlamaConfig config, NDManager manager, int seqLen) {
         float std = (float) Math.sqrt(2.0 / (5.0 * config.hiddenSize()));
         float outputStd = (float) (1 / Math.sqrt(config.hiddenSize()) / config.numLayers());
         block.setInitializer(new NormalInitializer(std), Parameter.Type.WEIGHT);
@@ -137,7 +137,7 @@ public final class Pretrainer implements AutoCloseable {
     }
 
     /** The block being trained. */
-    public LlamaModel block() {
+    public LlamaNetwork network() {
         return block;
     }
 

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 
 import java.util.Map;
 
@@ -28,7 +28,7 @@ public final class VocabularyResize {
      * @param manager owner of the grown matrices
      * @return {@code model} itself when the size is unchanged, else the grown model
      */
-    public static LlamaModel grow(LlamaModel model, int vocabSize, NDManager manager) {
+    public static LlamaNetwork grow(LlamaNetwork model, int vocabSize, NDManager manager) {
         LlamaConfig old = model.config();
         if (vocabSize < old.vocabSize()) {
             throw new IllegalArgumentException("cannot shrink the vocabulary from " + old.vocabSize() + " to " + vocabSize);
@@ -39,7 +39,7 @@ public final class VocabularyResize {
         LlamaConfig config = new LlamaConfig(old.hiddenSize(), old.intermediateSize(), old.numLayers(), old.numHeads(),
                 old.numKvHeads(), vocabSize, old.maxPositions(), old.rmsNormEps(), old.ropeTheta(),
                 old.ropeScalingFactor(), old.tieWordEmbeddings(), old.bosTokenId(), old.eosTokenIds());
-        LlamaModel grown = new LlamaModel(config);
+        LlamaNetwork grown = new LlamaNetwork(config);
         Map<String, Parameter> from = model.parametersByName();
         grown.parametersByName().forEach((name, p) -> {
             NDArray array = from.get(name).getArray();

@@ -12,7 +12,7 @@ import io.github.tinyllama.checkpoint.PeftAdapter;
 import io.github.tinyllama.checkpoint.PeftLoraConfig;
 import io.github.tinyllama.checkpoint.TensorInfo;
 import io.github.tinyllama.checkpoint.TensorSource;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
 
@@ -29,7 +29,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * LoRA adapters of a {@link LlamaModel} in PEFT's directory layout, so adapters trained here load
+ * LoRA adapters of a {@link LlamaNetwork} in PEFT's directory layout, so adapters trained here load
  * in transformers + PEFT and PEFT's load here.
  *
  * <pre>{@code
@@ -51,7 +51,7 @@ public final class LoraAdapters {
      * @throws IllegalStateException if the model carries no adapters
      * @throws IOException if writing fails
      */
-    public static void save(LlamaModel model, Path dir, String baseModel) throws IOException {
+    public static void save(LlamaNetwork model, Path dir, String baseModel) throws IOException {
         LoraSettings settings = model.lora()
                 .orElseThrow(() -> new IllegalStateException("the model carries no LoRA adapters to save"));
         List<TensorSource> tensors = new ArrayList<>();
@@ -79,7 +79,7 @@ public final class LoraAdapters {
      *     unsupported, incomplete, or shaped for another base model
      * @throws IOException if a file cannot be read
      */
-    public static LoraSettings load(LlamaModel model, Path dir, NDManager manager) throws IOException {
+    public static LoraSettings load(LlamaNetwork model, Path dir, NDManager manager) throws IOException {
         if (model.lora().isPresent()) {
             throw new IllegalStateException("the model already carries LoRA adapters");
         }
@@ -96,7 +96,7 @@ public final class LoraAdapters {
     }
 
     /**
-     * Loads the adapter in {@code dir} and folds it into the model's weights ({@link LlamaModel#mergeLora()}):
+     * Loads the adapter in {@code dir} and folds it into the model's weights ({@link LlamaNetwork#mergeLora()}):
      * the model then runs at the base model's speed with the adapter's behaviour.
      *
      * @param model a model without adapters, its base weights loaded
@@ -105,7 +105,7 @@ public final class LoraAdapters {
      * @return the adapter's settings
      * @throws IOException as {@link #load}
      */
-    public static LoraSettings merge(LlamaModel model, Path dir, NDManager manager) throws IOException {
+    public static LoraSettings merge(LlamaNetwork model, Path dir, NDManager manager) throws IOException {
         try (NDManager scratch = manager.newSubManager()) {
             LoraSettings settings = load(model, dir, scratch);
             model.mergeLora();
@@ -140,7 +140,7 @@ public final class LoraAdapters {
     }
 
     /** {@code A [r, in]} and {@code B [out, r]} for every targeted weight {@code [out, in]} of the model. */
-    private static Map<String, Shape> expectedShapes(LlamaModel model, LoraSettings settings) {
+    private static Map<String, Shape> expectedShapes(LlamaNetwork model, LoraSettings settings) {
         Map<String, Shape> shapes = new LinkedHashMap<>();
         model.shapesByName().forEach((name, shape) -> {
             for (LoraTarget t : settings.targets()) {

@@ -14,7 +14,7 @@ import io.github.tinyllama.checkpoint.SideFiles;
 import io.github.tinyllama.checkpoint.TensorInfo;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.nn.LoraAdapter;
 
 import java.io.IOException;
@@ -58,7 +58,7 @@ public final class LoraMerge {
         }
         LlamaConfig config = LlamaConfig.load(baseDir);
         try (Checkpoint base = Checkpoint.open(baseDir); NDManager manager = NDManager.newBaseManager()) {
-            LlamaModel model = new LlamaModel(config);
+            LlamaNetwork model = new LlamaNetwork(config);
             LoraAdapters.load(model, adapterDir, manager);
             Map<String, LoraAdapter> adapters = model.adaptersByWeightName();
             List<TensorSource> tensors = new ArrayList<>();

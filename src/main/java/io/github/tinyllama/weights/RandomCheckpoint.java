@@ -7,7 +7,7 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.util.AtomicFiles;
 import io.github.tinyllama.util.Capacity;
 
@@ -51,7 +51,7 @@ public final class RandomCheckpoint {
     public static void write(Path outDir, LlamaConfig config, DType dtype, long seed) throws IOException {
         checkSize(outDir, config, dtype);
         Files.createDirectories(outDir);
-        LlamaModel model = new LlamaModel(config);
+        LlamaNetwork model = new LlamaNetwork(config);
         List<TensorSource> tensors = new ArrayList<>();
         int index = 0;
         for (Map.Entry<String, Shape> e : model.shapesByName().entrySet()) {

@@ -15,7 +15,7 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.TensorInfo;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.FusedWeights;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.util.Capacity;
 
 import java.io.IOException;
@@ -32,7 +32,7 @@ import java.util.TreeSet;
 import java.util.function.LongConsumer;
 
 /**
- * Fills a {@link LlamaModel}'s parameters from a Hugging Face checkpoint, strictly: every
+ * Fills a {@link LlamaNetwork}'s parameters from a Hugging Face checkpoint, strictly: every
  * parameter must be present with its exact shape, and every tensor must belong to a parameter.
  *
  * <p>Matrices are converted to the requested compute type (float32 or float16; bfloat16 is
@@ -59,7 +59,7 @@ public final class WeightLoader {
      * @param progress called with the bytes read after each tensor
      * @throws IOException if the checkpoint does not match the model, naming the tensor and file
      */
-    public static void load(LlamaModel model, Checkpoint checkpoint, NDManager manager, DataType matrixType,
+    public static void load(LlamaNetwork model, Checkpoint checkpoint, NDManager manager, DataType matrixType,
             boolean stack, LongConsumer progress) throws IOException {
         if (matrixType != DataType.FLOAT32 && matrixType != DataType.FLOAT16) {
             throw new IllegalArgumentException("weights can be held as float32 or float16, not " + matrixType);
@@ -171,7 +171,7 @@ public final class WeightLoader {
         }
     }
 
-    private static void checkNames(LlamaModel model, Checkpoint checkpoint, Set<String> wanted)
+    private static void checkNames(LlamaNetwork model, Checkpoint checkpoint, Set<String> wanted)
             throws CheckpointFormatException {
         List<String> missing = new ArrayList<>();
         for (String name : wanted) {

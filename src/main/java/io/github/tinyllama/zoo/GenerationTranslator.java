@@ -14,7 +14,7 @@ import java.util.function.Function;
  *
  * <p>Generation is a loop of model steps with a KV cache, which DJL's one-forward-per-call predictor
  * cannot express. So {@code processInput} only collects the inputs (the block receives empty lists, which
- * {@link io.github.tinyllama.nn.LlamaModel} answers with empty lists), and the first {@code processOutput} of
+ * {@link io.github.tinyllama.nn.LlamaNetwork} answers with empty lists), and the first {@code processOutput} of
  * the call runs the batch job on all of them; the rest hand out its results in order. DJL's
  * {@code predict(x)} is {@code batchPredict(List.of(x))}, so single calls take the same path.
  *

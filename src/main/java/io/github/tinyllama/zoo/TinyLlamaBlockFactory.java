@@ -7,7 +7,7 @@ import ai.djl.nn.BlockFactory;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.weights.ComputeType;
 import io.github.tinyllama.weights.LoraAdapters;
 import io.github.tinyllama.weights.WeightLoader;
@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Builds a {@link LlamaModel} from a Hugging Face model directory for DJL's generic loading path
+ * Builds a {@link LlamaNetwork} from a Hugging Face model directory for DJL's generic loading path
  * ({@code blockFactory} argument): the architecture from {@code config.json}, the weights from the
  * checkpoint files, straight into the model's memory. DJL itself then has no parameter file to
  * read, so the artifact carries the option {@code hasParameter=false}.
@@ -37,7 +37,7 @@ public final class TinyLlamaBlockFactory implements BlockFactory {
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
         LlamaConfig config = LlamaConfig.load(modelPath);
-        LlamaModel block = new LlamaModel(config);
+        LlamaNetwork block = new LlamaNetwork(config);
         try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
             DataType dataType = computeType(arguments).resolve(checkpoint);
             WeightLoader.load(block, checkpoint, model.getNDManager(), dataType, true, bytes -> {});

@@ -26,7 +26,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Translators for a TinyLlama {@link Model} whose block is a {@link io.github.tinyllama.nn.LlamaModel}:
+ * Translators for a TinyLlama {@link Model} whose block is a {@link io.github.tinyllama.nn.LlamaNetwork}:
  * {@code String → String} (prompt to continuation), {@code GenerationRequest → GenerationResult}
  * (per-call settings, streaming, ids and timings) and {@code Conversation → String} (chat messages
  * to the assistant's reply).

@@ -19,7 +19,7 @@ import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.generate.LanguageModel;
 import io.github.tinyllama.generate.TinyLlama;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.weights.LoraAdapters;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
@@ -56,7 +56,7 @@ class AdapterCommandsTest {
         nano = ModelLocator.locate("tinyllama-nano", HubClient.builder().offline(true).build(), null);
         adapter = tmp.resolve("nano-adapter");
         try (NDManager manager = NDManager.newBaseManager()) {
-            LlamaModel model = new LlamaModel(LlamaConfig.load(nano));
+            LlamaNetwork model = new LlamaNetwork(LlamaConfig.load(nano));
             Engine.getInstance().setRandomSeed(31);
             model.addLora(new LoraSettings(8, 16, 0.05f, EnumSet.of(LoraTarget.Q, LoraTarget.V, LoraTarget.UP)),
                     manager);

@@ -10,7 +10,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.testing.Fixtures;
 
 import org.junit.jupiter.api.Test;
@@ -112,7 +112,7 @@ class LlamaConfigTest {
     @ParameterizedTest
     @EnumSource(Fixtures.class)
     void parameterCountMatchesTheBlockShapes(Fixtures fixture) {
-        long sum = new LlamaModel(fixture.config).shapesByName().values().stream().mapToLong(s -> s.size()).sum();
+        long sum = new LlamaNetwork(fixture.config).shapesByName().values().stream().mapToLong(s -> s.size()).sum();
         assertEquals(sum, fixture.config.parameterCount(), fixture.name());
     }
 

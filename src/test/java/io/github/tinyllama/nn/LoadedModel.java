@@ -18,9 +18,9 @@ import java.nio.file.Path;
 /** A fixture checkpoint loaded into a DJL model, for tests that run the block directly. */
 final class LoadedModel implements AutoCloseable {
     final Model model;
-    final LlamaModel block;
+    final LlamaNetwork block;
 
-    private LoadedModel(Model model, LlamaModel block) {
+    private LoadedModel(Model model, LlamaNetwork block) {
         this.model = model;
         this.block = block;
     }
@@ -35,7 +35,7 @@ final class LoadedModel implements AutoCloseable {
         Path path = fixture.write(dir);
         assertEquals(fixture.config, LlamaConfig.load(path), "the fixture's config.json is the one tested");
         Model model = Model.newInstance("test");
-        LlamaModel block = new LlamaModel(fixture.config);
+        LlamaNetwork block = new LlamaNetwork(fixture.config);
         try (Checkpoint checkpoint = Checkpoint.open(path)) {
             WeightLoader.load(block, checkpoint, model.getNDManager(), type, stacked, bytes -> {});
         }

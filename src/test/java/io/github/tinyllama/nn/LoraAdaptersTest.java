@@ -47,7 +47,7 @@ import java.util.stream.Stream;
 /** PEFT adapter directories: written with PEFT's names, read back bit for bit, PEFT-written ones give the reference. */
 class LoraAdaptersTest {
 
-    /** As for the base model's numerics (see {@code LlamaModelNumericsTest}): float32 against the float64 reference. */
+    /** As for the base model's numerics (see {@code LlamaNetworkNumericsTest}): float32 against the float64 reference. */
     private static final double TOLERANCE = 1e-4;
     private static final String COMMITTED = "/lora/peft-odd/";
 

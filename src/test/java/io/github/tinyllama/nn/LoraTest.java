@@ -246,7 +246,7 @@ class LoraTest {
     }
 
     /** Gives every adapter weight a seeded random value, N(0, 0.1): large enough to move logits by about 3. */
-    static void randomise(LlamaModel block, int seed) {
+    static void randomise(LlamaNetwork block, int seed) {
         Engine.getInstance().setRandomSeed(seed);
         for (Parameter p : block.loraParametersByName().values()) {
             NDArray array = p.getArray();

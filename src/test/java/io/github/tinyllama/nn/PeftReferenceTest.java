@@ -23,7 +23,7 @@ import java.nio.file.Path;
 /** PEFT itself loaded an adapter this project wrote: here the same adapter gives PEFT's outputs. */
 class PeftReferenceTest {
 
-    /** As for the base model's numerics (see {@code LlamaModelNumericsTest}): float32 against a float64 reference. */
+    /** As for the base model's numerics (see {@code LlamaNetworkNumericsTest}): float32 against a float64 reference. */
     private static final double TOLERANCE = 1e-4;
 
     @BeforeAll

@@ -131,7 +131,7 @@ class FinetunerTest {
             assertEquals(oldVocab + 2, tokenizer.vocabSize());
             assertArrayEquals(new long[] {oldVocab, oldVocab + 1}, tokenizer.encode("<|im_start|><|im_end|>", false));
             assertEquals("<|im_end|>", tokenizer.decode(new long[] {oldVocab + 1}));
-            NDArray embedding = finetuner.block().parametersByName().get("model.embed_tokens.weight").getArray();
+            NDArray embedding = finetuner.network().parametersByName().get("model.embed_tokens.weight").getArray();
             assertEquals(oldVocab + 2, embedding.getShape().get(0));
             NDArray mean = embedding.get(new NDIndex("0:{}", oldVocab)).mean(new int[] {0});
             for (int id = oldVocab; id < oldVocab + 2; id++) {
@@ -155,8 +155,8 @@ class FinetunerTest {
         Files.writeString(data, "{\"prompt\": \"hi\", \"response\": \"hello<|im_end|>\"}\n");
         try (Finetuner finetuner = Finetuner.builder(model, data).template(ChatTemplate.ZEPHYR).settings(settings())
                 .addTokens(List.of("<|im_end|>")).outDir(dir.resolve("out")).build()) {
-            NDArray head = finetuner.block().parametersByName().get("lm_head.weight").getArray();
-            NDArray embedding = finetuner.block().parametersByName().get("model.embed_tokens.weight").getArray();
+            NDArray head = finetuner.network().parametersByName().get("lm_head.weight").getArray();
+            NDArray embedding = finetuner.network().parametersByName().get("model.embed_tokens.weight").getArray();
             assertEquals(32001, head.getShape().get(0));
             // Each matrix grows by its own mean row (the two differ: the head is not the embedding).
             assertTrue(head.get(32000).allClose(head.get(new NDIndex("0:32000")).mean(new int[] {0}), 1e-6, 1e-7, false));

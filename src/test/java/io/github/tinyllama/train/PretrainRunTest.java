@@ -88,7 +88,7 @@ class PretrainRunTest {
                 out, List.of(), 0)) {
             // After step 1 (and its checkpoint), one weight becomes NaN, as an overflow would leave it.
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                    () -> PretrainRun.run(t, everyStep, out, null, null, m -> t.block().parametersByName()
+                    () -> PretrainRun.run(t, everyStep, out, null, null, m -> t.network().parametersByName()
                             .get("model.norm.weight").getArray().set(new NDIndex("0"), Float.NaN)));
             assertTrue(e.getMessage().contains("step 2") && e.getMessage().contains("step-00000001"), e.getMessage());
             assertEquals(1, t.step(), "the failed step updated nothing");

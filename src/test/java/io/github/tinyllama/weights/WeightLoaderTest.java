@@ -13,7 +13,7 @@ import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
 import io.github.tinyllama.checkpoint.TensorSource;
 import io.github.tinyllama.config.LlamaConfig;
-import io.github.tinyllama.nn.LlamaModel;
+import io.github.tinyllama.nn.LlamaNetwork;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +54,7 @@ class WeightLoaderTest {
 
     private static void load(Path modelDir, LlamaConfig config) throws IOException {
         try (Model model = Model.newInstance("test"); Checkpoint checkpoint = Checkpoint.open(modelDir)) {
-            LlamaModel block = new LlamaModel(config);
+            LlamaNetwork block = new LlamaNetwork(config);
             WeightLoader.load(block, checkpoint, model.getNDManager(), DataType.FLOAT32, true, bytes -> {});
             assertTrue(block.parametersByName().values().stream().allMatch(p -> p.isInitialized()));
         }
@@ -135,7 +135,7 @@ class WeightLoaderTest {
 
     @Test
     void parameterNamesAreHuggingFaces() {
-        LlamaModel block = new LlamaModel(LlamaConfig.tinyLlama1b());
+        LlamaNetwork block = new LlamaNetwork(LlamaConfig.tinyLlama1b());
         assertEquals(3 + 22 * 9, block.parametersByName().size());
         assertEquals(LlamaConfig.tinyLlama1b().parameterCount(),
                 block.shapesByName().values().stream().mapToLong(s -> s.size()).sum());

@@ -112,7 +112,7 @@ class LocalCriteriaTest {
         String expected = greedyHello();
         try (ZooModel<String, String> model = criteria.loadModel()) {
             try (TinyLlama llm = TinyLlama.of(model)) {
-                assertSame(model.getBlock(), llm.languageModel().block());
+                assertSame(model.getBlock(), llm.languageModel().network());
                 StringBuilder streamed = new StringBuilder();
                 try (TextStream stream = llm.stream("Hello", GenerationConfig.greedy(6))) {
                     stream.forEachRemaining(streamed::append);

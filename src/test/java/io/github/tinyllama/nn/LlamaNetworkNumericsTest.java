@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  * that while still failing on any real mistake (a wrong RoPE pairing or head grouping moves
  * log-probabilities by whole units).
  */
-class LlamaModelNumericsTest {
+class LlamaNetworkNumericsTest {
 
     private static final double TOLERANCE = 1e-4;
     /** Cached and uncached passes do the same float32 arithmetic in different shapes; only rounding may differ. */

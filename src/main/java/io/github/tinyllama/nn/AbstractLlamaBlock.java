@@ -27,11 +27,11 @@ import java.util.function.Consumer;
  * directly; the declared shape is applied only when the block is initialised for training from
  * scratch, and is what checkpoint loading checks tensors against.
  */
-abstract class LlamaBlock extends AbstractBlock {
+abstract class AbstractLlamaBlock extends AbstractBlock {
 
     private final Map<String, Parameter> byHfName = new LinkedHashMap<>();
     private final Map<Parameter, Shape> declaredShapes = new LinkedHashMap<>();
-    private final Map<String, LlamaBlock> namedChildren = new LinkedHashMap<>();
+    private final Map<String, AbstractLlamaBlock> namedChildren = new LinkedHashMap<>();
     private final List<FusedWeights> fusions = new ArrayList<>();
     private final Map<LoraTarget, Parameter> projections = new EnumMap<>(LoraTarget.class);
     private final Map<LoraTarget, LoraAdapter> adapters = new EnumMap<>(LoraTarget.class);
@@ -105,7 +105,7 @@ abstract class LlamaBlock extends AbstractBlock {
             }
         });
         adapters.clear();
-        namedChildren.values().forEach(LlamaBlock::mergeAdapters);
+        namedChildren.values().forEach(AbstractLlamaBlock::mergeAdapters);
     }
 
     /** Every attached adapter by the full Hugging Face name of the weight it changes, in model order. */
@@ -130,7 +130,7 @@ abstract class LlamaBlock extends AbstractBlock {
     }
 
     /** Adds a child whose weights live under {@code hfPrefix + "."} in Hugging Face names. */
-    protected final <B extends LlamaBlock> B child(String hfPrefix, B block) {
+    protected final <B extends AbstractLlamaBlock> B child(String hfPrefix, B block) {
         namedChildren.put(hfPrefix, addChildBlock(hfPrefix, block));
         return block;
     }

@@ -23,7 +23,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A Llama-architecture causal language model ({@code LlamaForCausalLM}) as a DJL block.
+ * The Llama-architecture network (Hugging Face's {@code LlamaForCausalLM}) as a DJL block: the
+ * layers and their weights, nothing else. A loaded, ready-to-run model is a
+ * {@code generate.LanguageModel} (token ids in and out) or a {@code generate.TinyLlama} (text).
  *
  * <p>Input: token ids {@code [B, T]} (int64). Output: logits {@code [B, T, vocab]} (float32).
  * Parameters carry Hugging Face's tensor names ({@link #parametersByName()}), the one table every
@@ -36,7 +38,7 @@ import java.util.Optional;
  * <p>For decoding, {@link #forward(ParameterStore, NDArray, KvCache, boolean, boolean)} takes a
  * {@link KvCache} owned by the caller, so the block itself holds no per-sequence state.
  */
-public final class LlamaModel extends LlamaBlock {
+public final class LlamaNetwork extends AbstractLlamaBlock {
 
     private final LlamaConfig config;
     private final Parameter embedTokens;
@@ -51,7 +53,7 @@ public final class LlamaModel extends LlamaBlock {
      *
      * @param config the architecture
      */
-    public LlamaModel(LlamaConfig config) {
+    public LlamaNetwork(LlamaConfig config) {
         this.config = config;
         ModelSection model = child("model", new ModelSection());
         embedTokens = model.embedTokens;
@@ -309,7 +311,7 @@ public final class LlamaModel extends LlamaBlock {
     }
 
     /** The weights HF keeps under {@code model.}: embeddings, layers and the final norm. */
-    private final class ModelSection extends LlamaBlock {
+    private final class ModelSection extends AbstractLlamaBlock {
         private final Parameter embedTokens;
         private final List<DecoderLayer> layers = new ArrayList<>();
         private final RmsNorm norm;
@@ -326,7 +328,7 @@ public final class LlamaModel extends LlamaBlock {
         @Override
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-            throw new UnsupportedOperationException("runs inside LlamaModel");
+            throw new UnsupportedOperationException("runs inside LlamaNetwork");
         }
     }
 }
