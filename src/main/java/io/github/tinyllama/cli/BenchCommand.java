@@ -94,6 +94,7 @@ final class BenchCommand implements Callable<Integer> {
         SpeculationBenchmark.Result r = SpeculationBenchmark.run(model,
                 modelOptions.computeType, DeviceOption.resolve(modelOptions.device), prompt, newTokens,
                 drafting.speculation(), rounds);
+        String dtype = ComputeType.of(r.dataType()).toString();
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("plain_tokens_per_second", r.plainTokensPerSecond());
@@ -105,13 +106,13 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("prompt_tokens", r.promptTokens());
             o.addProperty("new_tokens", r.newTokens());
             o.addProperty("identical", r.identical());
-            o.addProperty("dtype", modelOptions.computeType.toString());
+            o.addProperty("dtype", dtype);
             System.out.println(Json.write(o));
         } else {
             System.out.printf(Locale.ROOT, "decode %.2f tokens/s plain, %.2f with speculation (x%.2f); %d of %d drafted"
                     + " tokens kept (%.0f%%); %d prompt + %d new tokens, %s, output %s%n", r.plainTokensPerSecond(),
                     r.speculativeTokensPerSecond(), r.speedUp(), r.acceptedTokens(), r.draftedTokens(),
-                    100 * r.acceptanceRate(), r.promptTokens(), r.newTokens(), modelOptions.computeType,
+                    100 * r.acceptanceRate(), r.promptTokens(), r.newTokens(), dtype,
                     r.identical() ? "identical" : "DIFFERENT");
         }
         return r.identical() ? 0 : 1;

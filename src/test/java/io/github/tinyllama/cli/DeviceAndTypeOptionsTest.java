@@ -78,6 +78,15 @@ class DeviceAndTypeOptionsTest {
     }
 
     @Test
+    void speculationBenchNamesTheResolvedComputeTypeNotAuto() throws IOException {
+        Path prompt = Files.writeString(dir.resolve("prompt.txt"), "the cat sat on the mat, the cat sat on the mat");
+        CliRun bench = CliRun.of("bench", "--model", bf16.toString(), "--speculate-prompt", prompt.toString(),
+                "--new-tokens", "4", "--rounds", "1", "--json");
+        assertEquals(0, bench.status(), bench.err());
+        assertEquals("float16", bench.json().get("dtype").getAsString());
+    }
+
+    @Test
     void aMisspeltDeviceOrTypeIsAUsageError() {
         CliRun device = CliRun.of("score", "--model", f32.toString(), "--ids", IDS, "--device", "tpu");
         assertEquals(2, device.status());
