@@ -54,7 +54,7 @@ final class ScoreCommand implements Callable<Integer> {
         if (input.ids != null && !ModelLoading.hasTokenizer(modelDir)) {
             try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions, adapterOption)) {
                 long[] ids = input.ids.checked(spec, "--ids", model.config().vocabSize());
-                print(out, ids, model.score(ids), model, null);
+                print(out, ids, model.scorer().score(ids), model, null);
             }
             return 0;
         }

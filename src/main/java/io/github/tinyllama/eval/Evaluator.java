@@ -179,8 +179,8 @@ public final class Evaluator {
          */
         public Results run(TinyLlama llm, int batchSize, boolean shareContexts, Listener listener) {
             return run(new RequestEncoder(llm.tokenizer(), llm.config().maxPositions()),
-                    new LoglikelihoodScorer(LoglikelihoodScorer.backend(llm.languageModel()), batchSize, shareContexts),
-                    listener);
+                    new LoglikelihoodScorer(LoglikelihoodScorer.backend(llm.languageModel().scorer()), batchSize,
+                            shareContexts), listener);
         }
 
         /**

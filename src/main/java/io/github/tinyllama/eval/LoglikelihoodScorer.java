@@ -1,6 +1,6 @@
 package io.github.tinyllama.eval;
 
-import io.github.tinyllama.generate.LanguageModel;
+import io.github.tinyllama.generate.TokenScorer;
 import io.github.tinyllama.generate.TokenScores;
 
 import java.nio.LongBuffer;
@@ -18,21 +18,21 @@ import java.util.function.IntConsumer;
  * <p>With context sharing (the default), requests whose contexts are the same tokens (the choices of one
  * question) form a group, and up to {@code batchSize} groups of like context lengths are scored together:
  * their contexts run through the model once, as one left-padded batch, and all their continuations run in one more pass over copies of the
- * contexts' KV cache rows ({@link LanguageModel#scoreContinuations(List, List, int)}); groups go longest
+ * contexts' KV cache rows ({@link TokenScorer#scoreContinuations(List, List, int)}); groups go longest
  * context first, so that contexts of like lengths share a batch and padding stays small. Requests with a
  * context of their own (WinoGrande's) and, without sharing, all requests are scored as lm-evaluation-harness
  * does: sorted by length, longest first, and run {@code batchSize} at a time, right-padded
- * ({@link LanguageModel#scoreBatch}).
+ * ({@link TokenScorer#scoreBatch}).
  */
 public final class LoglikelihoodScorer {
 
-    /** What the scorer needs from a model; {@link #backend(LanguageModel)} adapts a {@link LanguageModel}. */
+    /** What the scorer needs from a model; {@link #backend(TokenScorer)} adapts a {@link TokenScorer}. */
     public interface Backend {
-        /** See {@link LanguageModel#scoreContinuations(List, List, int)}. */
+        /** See {@link TokenScorer#scoreContinuations(List, List, int)}. */
         List<List<TokenScores>> scoreContinuations(List<long[]> contexts, List<List<long[]>> continuations,
                 int rowsPerPass);
 
-        /** See {@link LanguageModel#scoreBatch(List, int[])}. */
+        /** See {@link TokenScorer#scoreBatch(List, int[])}. */
         List<TokenScores> scoreBatch(List<long[]> sequences, int[] from);
     }
 
@@ -61,18 +61,18 @@ public final class LoglikelihoodScorer {
         this.shareContexts = shareContexts;
     }
 
-    /** A {@link LanguageModel} as a backend. */
-    public static Backend backend(LanguageModel model) {
+    /** A model's {@link TokenScorer} as a backend. */
+    public static Backend backend(TokenScorer scorer) {
         return new Backend() {
             @Override
             public List<List<TokenScores>> scoreContinuations(List<long[]> contexts,
                     List<List<long[]>> continuations, int rowsPerPass) {
-                return model.scoreContinuations(contexts, continuations, rowsPerPass);
+                return scorer.scoreContinuations(contexts, continuations, rowsPerPass);
             }
 
             @Override
             public List<TokenScores> scoreBatch(List<long[]> sequences, int[] from) {
-                return model.scoreBatch(sequences, from);
+                return scorer.scoreBatch(sequences, from);
             }
         };
     }

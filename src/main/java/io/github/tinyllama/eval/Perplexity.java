@@ -3,6 +3,7 @@ package io.github.tinyllama.eval;
 import ai.djl.util.Progress;
 
 import io.github.tinyllama.generate.LanguageModel;
+import io.github.tinyllama.generate.TokenScorer;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.generate.TokenScores;
 
@@ -145,6 +146,7 @@ public final class Perplexity {
         long start = System.nanoTime();
         double total = 0;
         long scored = 0;
+        TokenScorer scorer = model.scorer();
         for (int first = 0; first < windows.size(); first += batchSize) {
             List<Window> batch = windows.subList(first, Math.min(windows.size(), first + batchSize));
             List<long[]> sequences = new ArrayList<>(batch.size());
@@ -155,7 +157,7 @@ public final class Perplexity {
                 from[i] = win.from();
             }
             // Summed in window order whatever the batch size, so that batching cannot change the rounding.
-            for (TokenScores scores : model.scoreBatch(sequences, from)) {
+            for (TokenScores scores : scorer.scoreBatch(sequences, from)) {
                 total -= scores.sum();
                 scored += scores.logprobs().length;
                 if (progress != null) {

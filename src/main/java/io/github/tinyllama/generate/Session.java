@@ -147,7 +147,7 @@ public final class Session implements AutoCloseable {
         cached = Arrays.copyOf(sequence, reused);
         long[] input = Arrays.copyOfRange(sequence, reused, sequence.length - 1);
         long[] targets = Arrays.copyOfRange(sequence, reused + 1, sequence.length);
-        TokenScores.PerPosition all = model.scoreWithCache(input, targets, cache);
+        TokenScores.PerPosition all = model.scorer().scoreWithCache(input, targets, cache);
         remember(input);
         return all.from(from - 1 - reused);
     }

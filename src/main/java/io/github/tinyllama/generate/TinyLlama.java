@@ -177,7 +177,7 @@ public final class TinyLlama implements AutoCloseable {
      * @return the log-probabilities
      */
     public double[] score(long[] ids) {
-        return model.score(ids);
+        return model.scorer().score(ids);
     }
 
     private static void emit(Consumer<String> onText, String text) {

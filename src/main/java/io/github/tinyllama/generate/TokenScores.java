@@ -21,6 +21,13 @@ public record TokenScores(double[] logprobs, boolean greedy) {
         }
     }
 
+    /** These scores, then those of the tokens that come after them. */
+    TokenScores followedBy(TokenScores next) {
+        double[] both = Arrays.copyOf(logprobs, logprobs.length + next.logprobs.length);
+        System.arraycopy(next.logprobs, 0, both, logprobs.length, next.logprobs.length);
+        return new TokenScores(both, greedy && next.greedy);
+    }
+
     /** The sum of the log-probabilities: the log-likelihood of the scored tokens together. */
     public double sum() {
         double total = 0;

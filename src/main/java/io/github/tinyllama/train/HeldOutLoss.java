@@ -32,7 +32,7 @@ public final class HeldOutLoss {
             long[] block = new long[seqLen + 1];
             for (long b = 0; b < count; b++) {
                 data.readBlock(b, block);
-                double[] logprobs = model.score(block);
+                double[] logprobs = model.scorer().score(block);
                 for (int i = 1; i < logprobs.length; i++) {
                     sum -= logprobs[i];
                     tokens++;

@@ -120,7 +120,7 @@ class AdapterCommandsTest {
         long[] ids = Goldens.longs(golden, "ids");
         double[] nll = Goldens.doubles(golden, "nll");
         try (LanguageModel m = LanguageModel.load(f32, DataType.FLOAT32, null, bytes -> {})) {
-            double[] lp = m.score(ids);
+            double[] lp = m.scorer().score(ids);
             for (int i = 1; i < ids.length; i++) {
                 // float32 against the float64 reference, as for the base model's numerics.
                 assertEquals(-nll[i - 1], lp[i], 1e-4, "position " + i);
@@ -147,7 +147,7 @@ class AdapterCommandsTest {
                 .optOption("hasParameter", "false")
                 .build();
         try (ZooModel<String, String> model = criteria.loadModel()) {
-            double[] actual = LanguageModel.of(model, GenerationDefaults.load(nano)).score(ids);
+            double[] actual = LanguageModel.of(model, GenerationDefaults.load(nano)).scorer().score(ids);
             for (int i = 1; i < ids.length; i++) {
                 assertEquals(expected[i], actual[i], 1e-6, "position " + i);
                 assertTrue(Math.abs(base[i] - actual[i]) > 1e-4, "position " + i + " ignores the adapter");

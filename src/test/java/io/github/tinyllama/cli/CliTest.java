@@ -177,7 +177,7 @@ class CliTest {
         JsonArray logprobs = o.getAsJsonArray("logprobs");
         assertTrue(logprobs.get(0).isJsonNull());
         try (LanguageModel lm = LanguageModel.load(model, null, ComputeType.AUTO, null, b -> {})) {
-            double[] expected = lm.score(new long[] {1, 450, 4996, 17354});
+            double[] expected = lm.scorer().score(new long[] {1, 450, 4996, 17354});
             for (int i = 1; i < 4; i++) {
                 assertEquals(expected[i], logprobs.get(i).getAsDouble(), 1e-9);
             }

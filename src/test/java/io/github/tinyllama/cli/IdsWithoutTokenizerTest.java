@@ -54,7 +54,7 @@ class IdsWithoutTokenizerTest {
         assertEquals(0, json.status(), json.err());
         JsonArray logprobs = json.json().getAsJsonArray("logprobs");
         try (LanguageModel lm = LanguageModel.load(model, DataType.FLOAT32, null, b -> {})) {
-            double[] expected = lm.score(IDS);
+            double[] expected = lm.scorer().score(IDS);
             for (int i = 1; i < IDS.length; i++) {
                 assertEquals(expected[i], logprobs.get(i).getAsDouble(), 1e-9);
             }

@@ -125,7 +125,7 @@ class PerplexityTest {
     }
 
     private static double tail(long[] ids, int begin, int end, int from) {
-        double[] logprobs = model.score(Arrays.copyOfRange(ids, begin, end));
+        double[] logprobs = model.scorer().score(Arrays.copyOfRange(ids, begin, end));
         double nll = 0;
         for (int i = from; i < logprobs.length; i++) {
             nll -= logprobs[i];

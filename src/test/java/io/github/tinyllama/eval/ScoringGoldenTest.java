@@ -152,7 +152,7 @@ class ScoringGoldenTest {
 
     /** Counts what reaches the model: calls and tokens fed. */
     private static final class Counting implements LoglikelihoodScorer.Backend {
-        final LoglikelihoodScorer.Backend inner = LoglikelihoodScorer.backend(llm.languageModel());
+        final LoglikelihoodScorer.Backend inner = LoglikelihoodScorer.backend(llm.languageModel().scorer());
         int calls;
         int contextReads;
         long tokens;
@@ -225,7 +225,7 @@ class ScoringGoldenTest {
         long[] context = llm.tokenizer().encode("The quick brown fox");
         List<long[]> continuations = List.of(llm.tokenizer().encode(" jumps over the dog", false),
                 llm.tokenizer().encode(" sleeps", false), llm.tokenizer().encode(" is quick and brown today", false));
-        List<TokenScores> together = llm.languageModel().scoreContinuations(context, continuations);
+        List<TokenScores> together = llm.languageModel().scorer().scoreContinuations(context, continuations);
         for (int j = 0; j < continuations.size(); j++) {
             long[] whole = concat(context, continuations.get(j));
             double[] each = llm.score(whole);
@@ -248,7 +248,7 @@ class ScoringGoldenTest {
                         llm.tokenizer().encode(" c", false)),
                 List.of(llm.tokenizer().encode(" who", false)));
         // Two continuation rows per pass: the six multi-token continuations take three passes over one cache.
-        List<List<TokenScores>> together = llm.languageModel().scoreContinuations(contexts, continuations, 2);
+        List<List<TokenScores>> together = llm.languageModel().scorer().scoreContinuations(contexts, continuations, 2);
         for (int q = 0; q < contexts.size(); q++) {
             for (int j = 0; j < continuations.get(q).size(); j++) {
                 long[] whole = concat(contexts.get(q), continuations.get(q).get(j));

@@ -90,7 +90,7 @@ class LanguageModelTest {
     void scoresMatchReference() {
         long[] ids = Goldens.longs(golden, "ids");
         double[] nll = Goldens.doubles(golden, "nll");
-        double[] logprobs = model.score(ids);
+        double[] logprobs = model.scorer().score(ids);
         assertTrue(Double.isNaN(logprobs[0]));
         for (int i = 1; i < ids.length; i++) {
             assertEquals(-nll[i - 1], logprobs[i], 1e-4, "position " + i);
@@ -175,7 +175,7 @@ class LanguageModelTest {
     @Test
     void sessionScoresContinuationsOfOneContextReadingItOnce() {
         long[] ids = Goldens.longs(golden, "ids");
-        double[] full = model.score(ids);
+        double[] full = model.scorer().score(ids);
         try (Session session = model.newSession(128)) {
             TokenScores tail = session.score(ids, 30);
             assertEquals(ids.length - 30, tail.logprobs().length);
@@ -187,7 +187,7 @@ class LanguageModelTest {
             long[] before = session.cachedTokens();
             TokenScores otherTail = session.score(other, 30);
             assertTrue(commonLength(before, session.cachedTokens()) >= 29, "the 29 context tokens stay cached");
-            assertEquals(model.score(other)[35], otherTail.logprobs()[5], 1e-5);
+            assertEquals(model.scorer().score(other)[35], otherTail.logprobs()[5], 1e-5);
         }
     }
 
@@ -218,7 +218,7 @@ class LanguageModelTest {
         model.generate(prompt(), config, id -> true);
         int before = manager.getManagedArrays().size();
         model.generate(prompt(), config, id -> true);
-        model.score(Goldens.longs(golden, "ids"));
+        model.scorer().score(Goldens.longs(golden, "ids"));
         assertEquals(before, manager.getManagedArrays().size());
     }
 
@@ -231,7 +231,7 @@ class LanguageModelTest {
         try (LanguageModel half = LanguageModel.load(FIXTURE.write(dir), DataType.FLOAT16, null, bytes -> {})) {
             long[] ids = Goldens.longs(golden, "ids");
             double[] nll = Goldens.doubles(golden, "nll");
-            double[] logprobs = half.score(ids);
+            double[] logprobs = half.scorer().score(ids);
             for (int i = 1; i < ids.length; i++) {
                 assertEquals(-nll[i - 1], logprobs[i], 0.05, "position " + i);
             }
