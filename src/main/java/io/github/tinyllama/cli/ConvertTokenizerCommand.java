@@ -22,7 +22,8 @@ final class ConvertTokenizerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SentencePieceConverter.convert(tokenizerModel, outDir);
-        System.err.println("Wrote " + outDir.resolve("tokenizer.json") + " and " + outDir.resolve("tokenizer_config.json"));
+        System.err.println("Wrote " + outDir.resolve(SentencePieceConverter.TOKENIZER_JSON) + " and "
+                + outDir.resolve(SentencePieceConverter.TOKENIZER_CONFIG_JSON));
         return 0;
     }
 }

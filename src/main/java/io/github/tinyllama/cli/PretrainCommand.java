@@ -3,6 +3,7 @@ package io.github.tinyllama.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
+import io.github.tinyllama.checkpoint.SideFiles;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.data.Mixture;
 import io.github.tinyllama.data.MixtureSpec;
@@ -27,7 +28,6 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -248,16 +248,13 @@ final class PretrainCommand implements Callable<Integer> {
     }
 
     private List<Path> sideFiles() throws IOException {
-        List<Path> files = new ArrayList<>();
-        if (tokenizer != null) {
-            for (String name : new String[] {"tokenizer.json", "tokenizer_config.json", "tokenizer.model"}) {
-                if (Files.isRegularFile(tokenizer.resolve(name))) {
-                    files.add(tokenizer.resolve(name));
-                }
-            }
-            if (files.isEmpty()) {
-                throw new IOException(tokenizer + ": no tokenizer.json, tokenizer_config.json or tokenizer.model");
-            }
+        if (tokenizer == null) {
+            return List.of();
+        }
+        List<Path> files = SideFiles.existing(tokenizer, SideFiles.TOKENIZER_NAMES);
+        if (files.isEmpty()) {
+            throw new IOException(tokenizer + ": no tokenizer files ("
+                    + String.join(", ", SideFiles.TOKENIZER_NAMES) + ")");
         }
         return files;
     }

@@ -81,7 +81,7 @@ final class RandomCheckpointCommand implements Callable<Integer> {
 
     private void addTokenizer(Path dir) throws IOException {
         if (tokenizer.getFileName().toString().endsWith(".json")) {
-            AtomicFiles.copy(tokenizer, dir.resolve("tokenizer.json"));
+            AtomicFiles.copy(tokenizer, dir.resolve(SentencePieceConverter.TOKENIZER_JSON));
         } else {
             SentencePieceConverter.convert(tokenizer, dir);
         }

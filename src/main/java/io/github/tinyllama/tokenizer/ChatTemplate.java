@@ -122,9 +122,6 @@ public enum ChatTemplate {
         }
     };
 
-    /** The file in a model directory whose {@code chat_template} {@link #detect(Path)} reads. */
-    public static final String TOKENIZER_CONFIG_JSON = "tokenizer_config.json";
-
     /**
      * The {@code chat_template} of TinyLlama Chat v1.0 (and v0.6), as in its {@code tokenizer_config.json}:
      * the line breaks are real newlines, the {@code \n} inside the quoted strings are Jinja escapes
@@ -350,7 +347,7 @@ public enum ChatTemplate {
      * @throws IOException if the file cannot be read or is not a JSON object
      */
     public static Optional<ChatTemplate> detect(Path modelDir) throws IOException {
-        Path file = modelDir.resolve(TOKENIZER_CONFIG_JSON);
+        Path file = modelDir.resolve(SentencePieceConverter.TOKENIZER_CONFIG_JSON);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }

@@ -15,6 +15,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
+import io.github.tinyllama.checkpoint.SideFiles;
 import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.data.SftData;
@@ -493,15 +494,8 @@ public final class Finetuner implements AutoCloseable {
 
         /** Files a saved model needs beside its weights: the tokenizer's and the generation config. */
         private List<Path> sideFiles(Path tokenizerDir) {
-            List<Path> files = new ArrayList<>();
-            for (String name : new String[] {"tokenizer.json", "tokenizer_config.json", "tokenizer.model"}) {
-                if (Files.isRegularFile(tokenizerDir.resolve(name))) {
-                    files.add(tokenizerDir.resolve(name));
-                }
-            }
-            if (Files.isRegularFile(modelDir.resolve(GenerationDefaults.FILE_NAME))) {
-                files.add(modelDir.resolve(GenerationDefaults.FILE_NAME));
-            }
+            List<Path> files = SideFiles.existing(tokenizerDir, SideFiles.TOKENIZER_NAMES);
+            files.addAll(SideFiles.existing(modelDir, List.of(GenerationDefaults.FILE_NAME)));
             return files;
         }
     }

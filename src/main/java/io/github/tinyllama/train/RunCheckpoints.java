@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.checkpoint.CheckpointFormatException;
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.SafetensorsFile;
@@ -113,7 +114,7 @@ final class RunCheckpoints {
     void writeModel(Path dir, Map<String, Parameter> parameters) throws IOException {
         List<TensorSource> tensors = new ArrayList<>();
         parameters.forEach((name, p) -> tensors.add(source(name, p.getArray())));
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
+        SafetensorsWriter.write(dir.resolve(Checkpoint.SINGLE_FILE), Map.of("format", "pt"), tensors);
         AtomicFiles.writeString(dir.resolve(LlamaConfig.FILE_NAME), config.toJson(DType.F32.torchName()));
         writeSideFiles(dir);
     }

@@ -2,10 +2,12 @@ package io.github.tinyllama.weights;
 
 import ai.djl.ndarray.types.Shape;
 
+import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.checkpoint.Conversions;
 import io.github.tinyllama.checkpoint.DType;
 import io.github.tinyllama.checkpoint.SafetensorsWriter;
 import io.github.tinyllama.checkpoint.TensorSource;
+import io.github.tinyllama.config.GenerationDefaults;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.util.AtomicFiles;
@@ -61,10 +63,10 @@ public final class RandomCheckpoint {
             tensors.add(new TensorSource(name, dtype, shape.getShape(),
                     () -> Conversions.convert(randomValues(name, shape, config, tensorSeed), DType.F32, dtype)));
         }
-        SafetensorsWriter.write(outDir.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
+        SafetensorsWriter.write(outDir.resolve(Checkpoint.SINGLE_FILE), Map.of("format", "pt"), tensors);
         AtomicFiles.writeString(outDir.resolve(LlamaConfig.FILE_NAME), config.toJson(dtype.torchName()));
-        AtomicFiles.writeString(outDir.resolve("generation_config.json"), "{\n  \"bos_token_id\": " + config.bosTokenId()
-                + ",\n  \"eos_token_id\": " + config.eosTokenIds().get(0) + "\n}\n");
+        AtomicFiles.writeString(outDir.resolve(GenerationDefaults.FILE_NAME), "{\n  \"bos_token_id\": "
+                + config.bosTokenId() + ",\n  \"eos_token_id\": " + config.eosTokenIds().get(0) + "\n}\n");
     }
 
     /**

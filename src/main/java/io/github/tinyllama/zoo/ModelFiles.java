@@ -19,8 +19,6 @@ record ModelFiles(List<String> files, String index) {
 
     private static final List<String> WEIGHTS = List.of(Checkpoint.SINGLE_FILE, Checkpoint.INDEX_FILE,
             Checkpoint.TORCH_FILE, Checkpoint.TORCH_INDEX_FILE);
-    private static final String TOKENIZER_JSON = "tokenizer.json";
-    private static final String TOKENIZER_MODEL = "tokenizer.model";
 
     /**
      * Chooses from a listing.
@@ -41,7 +39,7 @@ record ModelFiles(List<String> files, String index) {
         files.add(LlamaConfig.FILE_NAME);
         files.add(weights);
         for (String side : SideFiles.NAMES) {
-            boolean otherTokenizer = side.equals(TOKENIZER_MODEL) && have.contains(TOKENIZER_JSON);
+            boolean otherTokenizer = side.equals(SideFiles.TOKENIZER_MODEL) && have.contains(SideFiles.TOKENIZER_JSON);
             if (have.contains(side) && !otherTokenizer) {
                 files.add(side);
             }

@@ -46,7 +46,7 @@ class ChatTemplateDetectionTest {
     Path dir;
 
     private Optional<ChatTemplate> detect(String json) throws IOException {
-        Files.writeString(dir.resolve(ChatTemplate.TOKENIZER_CONFIG_JSON), json, StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(SentencePieceConverter.TOKENIZER_CONFIG_JSON), json, StandardCharsets.UTF_8);
         return ChatTemplate.detect(dir);
     }
 
@@ -129,7 +129,7 @@ class ChatTemplateDetectionTest {
     @Test
     void malformedConfigsAreIoErrorsNamingTheFile() throws IOException {
         IOException e = assertThrows(IOException.class, () -> detect("{\"chat_template\": "));
-        assertTrue(e.getMessage().contains(ChatTemplate.TOKENIZER_CONFIG_JSON), e.getMessage());
+        assertTrue(e.getMessage().contains(SentencePieceConverter.TOKENIZER_CONFIG_JSON), e.getMessage());
         e = assertThrows(IOException.class, () -> detect("[1, 2]"));
         assertTrue(e.getMessage().contains("not a JSON object"), e.getMessage());
     }
