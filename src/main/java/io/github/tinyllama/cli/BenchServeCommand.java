@@ -53,7 +53,7 @@ final class BenchServeCommand implements Callable<Integer> {
         }
         String prompt = String.join(" ", java.util.Collections.nCopies(promptWords, "word"));
         try (TinyLlama llm = ModelLoading.load(modelOptions, new AdapterOption(), true);
-                OpenAiServer server = OpenAiServer.builder(llm).port(0).maxBatch(widest).maxQueue(widest).start()) {
+                OpenAiServer server = OpenAiServer.builder(llm).optPort(0).optMaxBatch(widest).optMaxQueue(widest).start()) {
             long cpu = cpuNanos();
             double peakBefore = Flops.measurePeak(llm.languageModel().model().getNDManager().getDevice(), 1024);
             // measurePeak runs six 1024-cube products (one warm-up, five timed); per CPU-second, contention

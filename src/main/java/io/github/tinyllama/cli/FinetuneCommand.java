@@ -148,13 +148,13 @@ final class FinetuneCommand implements Callable<Integer> {
 
     private void train(Path modelDir, FinetuneSettings settings) throws Exception {
         int maxSeqLen = settings.maxSeqLen();
-        Finetuner.Builder builder = Finetuner.builder(modelDir, data).evalData(evalData).settings(settings)
-                .addTokens(addTokens).outDir(out).resume(files.resume).baseModelName(model);
+        Finetuner.Builder builder = Finetuner.builder(modelDir, data).optEvalData(evalData).optSettings(settings)
+                .optAddTokens(addTokens).setOutDir(out).optResume(files.resume).optBaseModelName(model);
         if (template != null) {
-            builder.template(ChatTemplate.named(template));
+            builder.optTemplate(ChatTemplate.named(template));
         }
         if (lora) {
-            builder.lora(new LoraSettings(loraRank, loraAlpha, loraDropout, LoraTarget.parseAll(loraTargets)));
+            builder.optLora(new LoraSettings(loraRank, loraAlpha, loraDropout, LoraTarget.parseAll(loraTargets)));
         }
         try (Finetuner finetuner = builder.build()) {
             System.err.printf(Locale.ROOT, "tinyllama finetune: %s, %s, %,d trainable parameters; %d examples (%,d trained"

@@ -183,15 +183,15 @@ final class JsonlGeneration {
         }
         try {
             GenerationConfig config = GenerationConfig.builder()
-                    .maxNewTokens(o.has("max_new_tokens") ? o.get("max_new_tokens").getAsInt() : defaults.maxNewTokens())
-                    .temperature(o.has("temperature") ? o.get("temperature").getAsDouble() : defaults.temperature())
-                    .topK(o.has("top_k") ? o.get("top_k").getAsInt() : defaults.topK())
-                    .topP(o.has("top_p") ? o.get("top_p").getAsDouble() : defaults.topP())
-                    .repetitionPenalty(o.has("repetition_penalty") ? o.get("repetition_penalty").getAsDouble()
+                    .optMaxNewTokens(o.has("max_new_tokens") ? o.get("max_new_tokens").getAsInt() : defaults.maxNewTokens())
+                    .optTemperature(o.has("temperature") ? o.get("temperature").getAsDouble() : defaults.temperature())
+                    .optTopK(o.has("top_k") ? o.get("top_k").getAsInt() : defaults.topK())
+                    .optTopP(o.has("top_p") ? o.get("top_p").getAsDouble() : defaults.topP())
+                    .optRepetitionPenalty(o.has("repetition_penalty") ? o.get("repetition_penalty").getAsDouble()
                             : defaults.repetitionPenalty())
-                    .seed(o.has("seed") ? o.get("seed").getAsLong() : defaults.seed())
-                    .stopStrings(stops)
-                    .leftTruncate(defaults.leftTruncate())
+                    .optSeed(o.has("seed") ? o.get("seed").getAsLong() : defaults.seed())
+                    .optStopStrings(stops)
+                    .optLeftTruncate(defaults.leftTruncate())
                     .build();
             // As generate: the prompt must leave room for a token, unless it may be cut from the left.
             if (ids.length == 0 || ids.length >= llm.config().maxPositions() && !config.leftTruncate()) {

@@ -44,8 +44,8 @@ final class ModelLoading {
 
     static TinyLlama load(Path modelDir, ModelOptions options, AdapterOption adapter, boolean quiet)
             throws IOException {
-        TinyLlama.Builder builder = TinyLlama.builder(modelDir).computeType(options.computeType)
-                .device(DeviceOption.resolve(options.device)).adapter(adapter.adapter);
+        TinyLlama.Builder builder = TinyLlama.builder(modelDir).optComputeType(options.computeType)
+                .optDevice(DeviceOption.resolve(options.device)).optAdapter(adapter.adapter);
         if (quiet || System.console() == null) {
             return builder.load();
         }
@@ -54,7 +54,7 @@ final class ModelLoading {
             total = checkpoint.totalBytes();
         }
         ProgressBar bar = new ProgressBar("Loading " + modelDir.getFileName(), total);
-        return onStderr(() -> builder.progress(bar::increment).load(), bar);
+        return onStderr(() -> builder.optProgress(bar::increment).load(), bar);
     }
 
     /**

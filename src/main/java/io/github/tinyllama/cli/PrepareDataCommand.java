@@ -95,14 +95,14 @@ final class PrepareDataCommand implements Callable<Integer> {
                 PrefixOutput staged = PrefixOutput.create(out, prefix, manifest(tok), output.overwrite)) {
             ProgressBar bar = quiet || System.console() == null ? null : new ProgressBar("Tokenising", 1);
             PrepareData job = PrepareData.builder(tok, staged.dir(), prefix)
-                    .textField(textField).filters(parsed).eos(eos).bos(bos).workers(workers)
-                    .chunkTokens(chunkTokens).strict(strict)
-                    .onMalformed(e -> {
+                    .optTextField(textField).optFilters(parsed).optEos(eos).optBos(bos).optWorkers(workers)
+                    .optChunkTokens(chunkTokens).optStrict(strict)
+                    .optOnMalformed(e -> {
                         if (!quiet && warned[0]++ < 100) {
                             err.println("tinyllama prepare-data: warning: skipped " + e.getMessage());
                         }
                     })
-                    .listener(p -> {
+                    .optListener(p -> {
                         if (bar != null) {
                             drawOnStderr(() -> {
                                 bar.reset("Tokenising", Math.max(1, p.inputs()), null);

@@ -58,7 +58,7 @@ final class SamplingOptions {
      */
     GenerationConfig config(boolean leftTruncate) {
         try {
-            return toBuilder().leftTruncate(leftTruncate).build();
+            return toBuilder().optLeftTruncate(leftTruncate).build();
         } catch (IllegalArgumentException e) {
             throw Usage.error(command, e.getMessage());
         }
@@ -66,13 +66,13 @@ final class SamplingOptions {
 
     GenerationConfig.Builder toBuilder() {
         return GenerationConfig.builder()
-                .maxNewTokens(maxNewTokens)
-                .temperature(temperature)
-                .topK(topK)
-                .topP(topP)
-                .repetitionPenalty(repetitionPenalty)
-                .seed(seed)
-                .stopStrings(stop)
-                .speculation(speculate == SpeculateMode.ngram ? drafting.speculation() : Speculation.OFF);
+                .optMaxNewTokens(maxNewTokens)
+                .optTemperature(temperature)
+                .optTopK(topK)
+                .optTopP(topP)
+                .optRepetitionPenalty(repetitionPenalty)
+                .optSeed(seed)
+                .optStopStrings(stop)
+                .optSpeculation(speculate == SpeculateMode.ngram ? drafting.speculation() : Speculation.OFF);
     }
 }

@@ -59,10 +59,10 @@ final class ServeCommand implements Callable<Integer> {
         try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false)) {
             ChatTemplate chatTemplate = template != null ? ChatTemplate.named(template)
                     : ChatTemplate.detect(llm.languageModel().directory()).orElse(ChatTemplate.NONE);
-            OpenAiServer.Builder builder = OpenAiServer.builder(llm).host(host).port(port).maxBatch(maxBatch)
-                    .maxQueue(maxQueue).apiKey(apiKey).template(chatTemplate);
+            OpenAiServer.Builder builder = OpenAiServer.builder(llm).optHost(host).optPort(port).optMaxBatch(maxBatch)
+                    .optMaxQueue(maxQueue).optApiKey(apiKey).optTemplate(chatTemplate);
             if (servedName != null) {
-                builder.servedName(servedName);
+                builder.optServedName(servedName);
             }
             try (OpenAiServer server = builder.start()) {
                 CountDownLatch stopped = new CountDownLatch(1);

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 /**
  * Tokenises a corpus into lit-gpt packed files, as lit-gpt's {@code prepare_slimpajama.py} and
  * {@code prepare_starcoder.py}: each document becomes {@code tokenizer.encode(text)} (no BOS unless
- * asked, {@code </s>} after it with {@link Builder#eos}), appended back to back to a {@link PackedWriter}
+ * asked, {@code </s>} after it with {@link Builder#optEos}), appended back to back to a {@link PackedWriter}
  * whose fill token is BOS.
  *
  * <p>Documents are read in input order on the calling thread; with several workers, batches of
@@ -105,31 +105,31 @@ public final class PrepareData {
         }
 
         /** Sets the text field (dotted path) or Parquet column; null for the defaults of {@link DocumentReader}. */
-        public Builder textField(String field) {
+        public Builder optTextField(String field) {
             this.textField = field;
             return this;
         }
 
         /** Sets the filters every record must pass. */
-        public Builder filters(List<FieldFilter> filters) {
+        public Builder optFilters(List<FieldFilter> filters) {
             this.filters = List.copyOf(filters);
             return this;
         }
 
         /** Appends {@code </s>} after each document (lit-gpt since 2023-10-18). */
-        public Builder eos(boolean eos) {
+        public Builder optEos(boolean eos) {
             this.eos = eos;
             return this;
         }
 
         /** Prepends {@code <s>} to each document (lit-gpt's setting for TinyLlama's first runs). */
-        public Builder bos(boolean bos) {
+        public Builder optBos(boolean bos) {
             this.bos = bos;
             return this;
         }
 
         /** Sets the number of tokenising threads (at least 1); the output does not depend on it. */
-        public Builder workers(int workers) {
+        public Builder optWorkers(int workers) {
             if (workers < 1) {
                 throw new IllegalArgumentException("workers must be at least 1, got " + workers);
             }
@@ -138,7 +138,7 @@ public final class PrepareData {
         }
 
         /** Sets the tokens per file (2049 x 1024 by default). */
-        public Builder chunkTokens(int chunkTokens) {
+        public Builder optChunkTokens(int chunkTokens) {
             if (chunkTokens < 1) {
                 throw new IllegalArgumentException("chunk size must be positive, got " + chunkTokens);
             }
@@ -147,19 +147,19 @@ public final class PrepareData {
         }
 
         /** Makes a malformed record fatal instead of skipped. */
-        public Builder strict(boolean strict) {
+        public Builder optStrict(boolean strict) {
             this.strict = strict;
             return this;
         }
 
         /** Sets the callback told of each skipped malformed record. */
-        public Builder onMalformed(Consumer<MalformedDocumentException> onMalformed) {
+        public Builder optOnMalformed(Consumer<MalformedDocumentException> onMalformed) {
             this.onMalformed = Objects.requireNonNull(onMalformed);
             return this;
         }
 
         /** Sets the progress listener, called on the calling thread. */
-        public Builder listener(Consumer<Progress> listener) {
+        public Builder optListener(Consumer<Progress> listener) {
             this.listener = Objects.requireNonNull(listener);
             return this;
         }

@@ -109,7 +109,7 @@ public final class Benchmark {
     }
 
     private static GenerationConfig settings(int newTokens) {
-        return GenerationConfig.builder().maxNewTokens(newTokens).ignoreEos(true).build();
+        return GenerationConfig.builder().optMaxNewTokens(newTokens).optIgnoreEos(true).build();
     }
 
     /** Peak resident set size of this process from {@code /proc/self/status}, or -1 where unavailable. */

@@ -73,7 +73,7 @@ public record GenerationConfig(
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens. */
     public static GenerationConfig greedy(int maxNewTokens) {
-        return builder().maxNewTokens(maxNewTokens).build();
+        return builder().optMaxNewTokens(maxNewTokens).build();
     }
 
     /** A builder starting from greedy decoding of 128 tokens. */
@@ -97,61 +97,61 @@ public record GenerationConfig(
         private Builder() {}
 
         /** Sets the most tokens to generate. */
-        public Builder maxNewTokens(int value) {
+        public Builder optMaxNewTokens(int value) {
             maxNewTokens = value;
             return this;
         }
 
         /** Sets the temperature; 0 means greedy. */
-        public Builder temperature(double value) {
+        public Builder optTemperature(double value) {
             temperature = value;
             return this;
         }
 
         /** Keeps only the k most likely tokens when sampling; 0 turns it off. */
-        public Builder topK(int value) {
+        public Builder optTopK(int value) {
             topK = value;
             return this;
         }
 
         /** Sets the nucleus threshold; 1 turns it off. */
-        public Builder topP(double value) {
+        public Builder optTopP(double value) {
             topP = value;
             return this;
         }
 
         /** Sets the repetition penalty; 1 turns it off. */
-        public Builder repetitionPenalty(double value) {
+        public Builder optRepetitionPenalty(double value) {
             repetitionPenalty = value;
             return this;
         }
 
         /** Sets the sampler's seed. */
-        public Builder seed(long value) {
+        public Builder optSeed(long value) {
             seed = value;
             return this;
         }
 
         /** Sets the stop strings. */
-        public Builder stopStrings(List<String> value) {
+        public Builder optStopStrings(List<String> value) {
             stopStrings = value;
             return this;
         }
 
         /** Drops the start of an over-long prompt instead of failing. */
-        public Builder leftTruncate(boolean value) {
+        public Builder optLeftTruncate(boolean value) {
             leftTruncate = value;
             return this;
         }
 
         /** Keeps generating after end-of-sequence tokens, as benchmarks need. */
-        public Builder ignoreEos(boolean value) {
+        public Builder optIgnoreEos(boolean value) {
             ignoreEos = value;
             return this;
         }
 
         /** Sets prompt-lookup speculation; {@link Speculation#OFF} (the default) decodes one token per pass. */
-        public Builder speculation(Speculation value) {
+        public Builder optSpeculation(Speculation value) {
             speculation = value;
             return this;
         }

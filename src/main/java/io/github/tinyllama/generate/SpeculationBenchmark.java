@@ -64,14 +64,14 @@ public final class SpeculationBenchmark {
         if (!speculation.enabled() || rounds < 1) {
             throw new IllegalArgumentException("compare with drafts of at least one token over at least one round");
         }
-        try (TinyLlama llm = TinyLlama.builder(modelDir).computeType(computeType).device(device).load()) {
+        try (TinyLlama llm = TinyLlama.builder(modelDir).optComputeType(computeType).optDevice(device).load()) {
             long[] ids = llm.tokenizer().encode(prompt);
             LanguageModel model = llm.languageModel();
-            GenerationConfig plain = GenerationConfig.builder().maxNewTokens(newTokens).ignoreEos(true).build();
-            GenerationConfig fast = GenerationConfig.builder().maxNewTokens(newTokens).ignoreEos(true)
-                    .speculation(speculation).build();
-            model.generate(ids, GenerationConfig.builder().maxNewTokens(4).ignoreEos(true).build(), id -> true);
-            model.generate(ids, GenerationConfig.builder().maxNewTokens(4).ignoreEos(true).speculation(speculation)
+            GenerationConfig plain = GenerationConfig.builder().optMaxNewTokens(newTokens).optIgnoreEos(true).build();
+            GenerationConfig fast = GenerationConfig.builder().optMaxNewTokens(newTokens).optIgnoreEos(true)
+                    .optSpeculation(speculation).build();
+            model.generate(ids, GenerationConfig.builder().optMaxNewTokens(4).optIgnoreEos(true).build(), id -> true);
+            model.generate(ids, GenerationConfig.builder().optMaxNewTokens(4).optIgnoreEos(true).optSpeculation(speculation)
                     .build(), id -> true);
             double plainBest = 0;
             double fastBest = 0;

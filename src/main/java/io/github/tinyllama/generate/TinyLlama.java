@@ -205,7 +205,7 @@ public final class TinyLlama implements AutoCloseable {
         }
 
         /** Holds the weight matrices as {@link DataType#FLOAT32} (default) or {@link DataType#FLOAT16}. */
-        public Builder dataType(DataType value) {
+        public Builder optDataType(DataType value) {
             computeType = ComputeType.of(value);
             return this;
         }
@@ -215,7 +215,7 @@ public final class TinyLlama implements AutoCloseable {
          * {@link ComputeType#FLOAT16}, or {@link ComputeType#AUTO} (float16 when the checkpoint is stored in 16 bits
          * and its values fit, else float32).
          */
-        public Builder computeType(ComputeType value) {
+        public Builder optComputeType(ComputeType value) {
             computeType = value;
             return this;
         }
@@ -224,19 +224,19 @@ public final class TinyLlama implements AutoCloseable {
          * Merges this PEFT LoRA adapter directory into the weights at load time (decoding then runs at
          * the base model's speed); none when unset.
          */
-        public Builder adapter(Path value) {
+        public Builder optAdapter(Path value) {
             adapterDir = value;
             return this;
         }
 
         /** Runs on this device; the engine's default device when unset. */
-        public Builder device(Device value) {
+        public Builder optDevice(Device value) {
             device = value;
             return this;
         }
 
         /** Receives the number of weight bytes read after each tensor. */
-        public Builder progress(LongConsumer value) {
+        public Builder optProgress(LongConsumer value) {
             progress = value;
             return this;
         }

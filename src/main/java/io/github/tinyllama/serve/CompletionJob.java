@@ -67,12 +67,12 @@ record CompletionJob(boolean chat, long[] promptIds, GenerationConfig config, bo
         }
         Long seed = f.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE);
         GenerationConfig config = GenerationConfig.builder()
-                .maxNewTokens((int) budget)
-                .temperature(f.number("temperature", 1, 0, 2))
-                .topP(f.number("top_p", 1, Double.MIN_VALUE, 1))
-                .seed(seed != null ? seed : SEEDS.nextLong())
-                .stopStrings(stops)
-                .ignoreEos(f.bool("ignore_eos", false)) // vLLM's extension, for load tests of fixed length
+                .optMaxNewTokens((int) budget)
+                .optTemperature(f.number("temperature", 1, 0, 2))
+                .optTopP(f.number("top_p", 1, Double.MIN_VALUE, 1))
+                .optSeed(seed != null ? seed : SEEDS.nextLong())
+                .optStopStrings(stops)
+                .optIgnoreEos(f.bool("ignore_eos", false)) // vLLM's extension, for load tests of fixed length
                 .build();
         f.number("presence_penalty", 0, -2, 2);
         f.number("frequency_penalty", 0, -2, 2);

@@ -275,43 +275,43 @@ public final class OpenAiServer implements AutoCloseable {
         }
 
         /** The address to bind; 127.0.0.1 (this machine only) unless set. */
-        public Builder host(String value) {
+        public Builder optHost(String value) {
             host = value;
             return this;
         }
 
         /** The port; 0 picks a free one. */
-        public Builder port(int value) {
+        public Builder optPort(int value) {
             port = value;
             return this;
         }
 
         /** The most sequences decoded together (default 8). */
-        public Builder maxBatch(int value) {
+        public Builder optMaxBatch(int value) {
             maxBatch = value;
             return this;
         }
 
         /** The most requests waiting for a row before new ones get 429 (default 64). */
-        public Builder maxQueue(int value) {
+        public Builder optMaxQueue(int value) {
             maxQueue = value;
             return this;
         }
 
         /** Requires {@code Authorization: Bearer KEY} on the API and metrics; none when unset. */
-        public Builder apiKey(String value) {
+        public Builder optApiKey(String value) {
             apiKey = value;
             return this;
         }
 
         /** The model name clients see in {@code /v1/models} and answers (default: the model directory's name). */
-        public Builder servedName(String value) {
+        public Builder optServedName(String value) {
             servedName = value;
             return this;
         }
 
         /** The chat template that renders {@code /v1/chat/completions} messages (default: none). */
-        public Builder template(ChatTemplate value) {
+        public Builder optTemplate(ChatTemplate value) {
             template = value;
             return this;
         }

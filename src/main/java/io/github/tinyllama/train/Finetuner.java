@@ -335,7 +335,7 @@ public final class Finetuner implements AutoCloseable {
 
     /**
      * Writes a checkpoint of the run (weights or adapter, optimizer state, step) under the output
-     * directory, atomically; {@link Builder#resume(boolean)} continues from the newest.
+     * directory, atomically; {@link Builder#optResume(boolean)} continues from the newest.
      *
      * @return the checkpoint's directory
      * @throws IOException if writing fails
@@ -380,49 +380,49 @@ public final class Finetuner implements AutoCloseable {
         }
 
         /** Held-out examples for {@link Finetuner#evaluate()}. */
-        public Builder evalData(Path value) {
+        public Builder optEvalData(Path value) {
             evalData = value;
             return this;
         }
 
         /** How conversations are written; default: the template the model's tokenizer config declares, else none. */
-        public Builder template(ChatTemplate value) {
+        public Builder optTemplate(ChatTemplate value) {
             template = value;
             return this;
         }
 
         /** Trains LoRA adapters with these settings instead of every weight. */
-        public Builder lora(LoraSettings value) {
+        public Builder optLora(LoraSettings value) {
             lora = value;
             return this;
         }
 
         /** Tokens to add to the vocabulary (full fine-tuning only); new embedding rows start at the mean row. */
-        public Builder addTokens(List<String> value) {
+        public Builder optAddTokens(List<String> value) {
             addedTokens = List.copyOf(value);
             return this;
         }
 
         /** The hyper-parameters; default {@link FinetuneSettings#defaults(double)} at 2e-5. */
-        public Builder settings(FinetuneSettings value) {
+        public Builder optSettings(FinetuneSettings value) {
             settings = value;
             return this;
         }
 
         /** Where checkpoints (and, with added tokens, the extended tokenizer) go; required. */
-        public Builder outDir(Path value) {
+        public Builder setOutDir(Path value) {
             outDir = value;
             return this;
         }
 
         /** The base model's name or hub id an adapter records ({@code base_model_name_or_path}); default: its directory. */
-        public Builder baseModelName(String value) {
+        public Builder optBaseModelName(String value) {
             baseModelName = value;
             return this;
         }
 
         /** Continue from the newest complete checkpoint under the output directory, if there is one. */
-        public Builder resume(boolean value) {
+        public Builder optResume(boolean value) {
             resume = value;
             return this;
         }

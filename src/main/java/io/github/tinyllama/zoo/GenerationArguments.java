@@ -27,15 +27,15 @@ final class GenerationArguments {
     static GenerationConfig read(Map<String, ?> arguments, GenerationDefaults defaults) {
         int maxNewTokens = defaults.maxNewTokens() > 0 ? defaults.maxNewTokens() : DEFAULT_MAX_NEW_TOKENS;
         return GenerationConfig.builder()
-                .maxNewTokens(integer(arguments, "maxNewTokens", maxNewTokens))
-                .temperature(number(arguments, "temperature", defaults.doSample() ? defaults.temperature() : 0))
-                .topK(integer(arguments, "topK", defaults.topK()))
-                .topP(number(arguments, "topP", defaults.topP()))
-                .repetitionPenalty(number(arguments, "repetitionPenalty", defaults.repetitionPenalty()))
-                .seed((long) number(arguments, "seed", 0))
-                .stopStrings(stops(arguments.get("stop")))
-                .leftTruncate(Boolean.parseBoolean(String.valueOf(arguments.get("leftTruncate"))))
-                .speculation(speculation(arguments))
+                .optMaxNewTokens(integer(arguments, "maxNewTokens", maxNewTokens))
+                .optTemperature(number(arguments, "temperature", defaults.doSample() ? defaults.temperature() : 0))
+                .optTopK(integer(arguments, "topK", defaults.topK()))
+                .optTopP(number(arguments, "topP", defaults.topP()))
+                .optRepetitionPenalty(number(arguments, "repetitionPenalty", defaults.repetitionPenalty()))
+                .optSeed((long) number(arguments, "seed", 0))
+                .optStopStrings(stops(arguments.get("stop")))
+                .optLeftTruncate(Boolean.parseBoolean(String.valueOf(arguments.get("leftTruncate"))))
+                .optSpeculation(speculation(arguments))
                 .build();
     }
 

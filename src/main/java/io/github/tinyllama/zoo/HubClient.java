@@ -285,7 +285,7 @@ public final class HubClient {
          * @param endpoint an absolute http(s) URL
          * @return this builder
          */
-        public Builder endpoint(String endpoint) {
+        public Builder optEndpoint(String endpoint) {
             this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
             return this;
         }
@@ -297,7 +297,7 @@ public final class HubClient {
          * @param token the token, or null for none
          * @return this builder
          */
-        public Builder token(String token) {
+        public Builder optToken(String token) {
             this.token = token;
             return this;
         }
@@ -309,7 +309,7 @@ public final class HubClient {
          * @param cacheDir the cache directory
          * @return this builder
          */
-        public Builder cacheDir(Path cacheDir) {
+        public Builder optCacheDir(Path cacheDir) {
             this.cacheDir = Objects.requireNonNull(cacheDir, "cacheDir");
             return this;
         }
@@ -320,7 +320,7 @@ public final class HubClient {
          * @param offline true to refuse all network access
          * @return this builder
          */
-        public Builder offline(boolean offline) {
+        public Builder optOffline(boolean offline) {
             this.offline = offline;
             return this;
         }
@@ -331,7 +331,7 @@ public final class HubClient {
          * @param timeout a positive duration
          * @return this builder
          */
-        public Builder connectTimeout(Duration timeout) {
+        public Builder optConnectTimeout(Duration timeout) {
             this.connectTimeout = positive(timeout, "connectTimeout");
             return this;
         }
@@ -343,7 +343,7 @@ public final class HubClient {
          * @param timeout a positive duration
          * @return this builder
          */
-        public Builder requestTimeout(Duration timeout) {
+        public Builder optRequestTimeout(Duration timeout) {
             this.requestTimeout = positive(timeout, "requestTimeout");
             return this;
         }
@@ -355,7 +355,7 @@ public final class HubClient {
          * @param timeout a positive duration
          * @return this builder
          */
-        public Builder readTimeout(Duration timeout) {
+        public Builder optReadTimeout(Duration timeout) {
             this.readTimeout = positive(timeout, "readTimeout");
             return this;
         }
@@ -367,7 +367,7 @@ public final class HubClient {
          * @param attempts at least 1
          * @return this builder
          */
-        public Builder maxAttempts(int attempts) {
+        public Builder optMaxAttempts(int attempts) {
             if (attempts < 1) {
                 throw new IllegalArgumentException("maxAttempts must be at least 1: " + attempts);
             }
@@ -381,7 +381,7 @@ public final class HubClient {
          * @param backoff zero or more
          * @return this builder
          */
-        public Builder retryBackoff(Duration backoff) {
+        public Builder optRetryBackoff(Duration backoff) {
             if (backoff.isNegative()) {
                 throw new IllegalArgumentException("retryBackoff must not be negative: " + backoff);
             }

@@ -53,7 +53,7 @@ class AdapterCommandsTest {
 
     @BeforeAll
     static void writeAdapter() throws IOException {
-        nano = ModelLocator.locate("tinyllama-nano", HubClient.builder().offline(true).build(), null);
+        nano = ModelLocator.locate("tinyllama-nano", HubClient.builder().optOffline(true).build(), null);
         adapter = tmp.resolve("nano-adapter");
         try (NDManager manager = NDManager.newBaseManager()) {
             LlamaNetwork model = new LlamaNetwork(LlamaConfig.load(nano));
@@ -133,7 +133,7 @@ class AdapterCommandsTest {
         long[] ids = {1, 300, 52, 1200, 7, 99};
         double[] expected;
         double[] base;
-        try (TinyLlama llm = TinyLlama.builder(nano).adapter(adapter).load(); TinyLlama plain = TinyLlama.load(nano)) {
+        try (TinyLlama llm = TinyLlama.builder(nano).optAdapter(adapter).load(); TinyLlama plain = TinyLlama.load(nano)) {
             expected = llm.score(ids);
             base = plain.score(ids);
         }

@@ -50,7 +50,7 @@ class FinetuneCommandTest {
 
         String prompt = ChatTemplate.ZEPHYR.render(List.of(ChatMessage.user("Describe the kettle."),
                 ChatMessage.assistant("Beep boop! The kettle is wonderful. Beep!")), false);
-        try (TinyLlama adapted = TinyLlama.builder(Path.of("model-zoo/nano")).adapter(out).load();
+        try (TinyLlama adapted = TinyLlama.builder(Path.of("model-zoo/nano")).optAdapter(out).load();
                 TinyLlama merged = TinyLlama.load(out.resolve("merged"))) {
             long[] ids = adapted.tokenizer().encode(prompt);
             double[] a = adapted.score(ids);

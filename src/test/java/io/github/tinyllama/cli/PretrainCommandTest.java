@@ -35,7 +35,7 @@ class PretrainCommandTest {
         }
         Files.writeString(corpus.resolve("docs.jsonl"), text);
         try (LlamaTokenizer tokenizer = LlamaTokenizer.load(tokenizerDir)) {
-            PrepareData.builder(tokenizer, dir.resolve("data"), "train_text").eos(true).chunkTokens(17 * 64).build()
+            PrepareData.builder(tokenizer, dir.resolve("data"), "train_text").optEos(true).optChunkTokens(17 * 64).build()
                     .run(List.of(corpus));
         }
         Path config = dir.resolve("config.json");
@@ -54,7 +54,7 @@ class PretrainCommandTest {
         assertTrue(Files.size(dir.resolve("loss.png")) > 1000);
         assertTrue(Files.isDirectory(out.resolve("step-00000002")) && Files.isDirectory(out.resolve("step-00000004")));
         try (TinyLlama llm = TinyLlama.load(out)) {
-            assertEquals(3, llm.generate("The cat", GenerationConfig.builder().maxNewTokens(3).ignoreEos(true).build())
+            assertEquals(3, llm.generate("The cat", GenerationConfig.builder().optMaxNewTokens(3).optIgnoreEos(true).build())
                     .generatedTokens());
         }
     }

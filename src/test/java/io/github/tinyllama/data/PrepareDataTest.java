@@ -50,8 +50,8 @@ class PrepareDataTest {
     }
 
     private static List<byte[]> run(LlamaTokenizer tok, int workers, Path out) throws IOException {
-        PrepareData.Summary s = PrepareData.builder(tok, out, "train_slim").eos(true).workers(workers).chunkTokens(257)
-                .filters(List.of(FieldFilter.parse("meta.redpajama_set_name!=RedPajamaGithub")))
+        PrepareData.Summary s = PrepareData.builder(tok, out, "train_slim").optEos(true).optWorkers(workers).optChunkTokens(257)
+                .optFilters(List.of(FieldFilter.parse("meta.redpajama_set_name!=RedPajamaGithub")))
                 .build().run(List.of(corpus));
         assertEquals(3, s.inputs());
         assertEquals(1, s.skipped());

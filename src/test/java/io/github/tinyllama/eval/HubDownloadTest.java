@@ -42,8 +42,8 @@ class HubDownloadTest {
     }
 
     private HubClient client(boolean offline) {
-        return HubClient.builder().endpoint(hub.endpoint()).token(null).cacheDir(tmp.resolve("cache"))
-                .offline(offline).maxAttempts(1).retryBackoff(Duration.ZERO).build();
+        return HubClient.builder().optEndpoint(hub.endpoint()).optToken(null).optCacheDir(tmp.resolve("cache"))
+                .optOffline(offline).optMaxAttempts(1).optRetryBackoff(Duration.ZERO).build();
     }
 
     /** Serves the Parquet twins of the fixtures where the table of hub files says the hub keeps them. */

@@ -65,7 +65,7 @@ class BatchDecoderTest {
         List<GenerationConfig> configs = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             // Budgets differ so that rows leave at different steps; ignoreEos keeps them going past an early EOS.
-            configs.add(GenerationConfig.builder().maxNewTokens(3 + 4 * i).ignoreEos(i % 2 == 0).build());
+            configs.add(GenerationConfig.builder().optMaxNewTokens(3 + 4 * i).optIgnoreEos(i % 2 == 0).build());
         }
         List<BatchDecoder.Sequence> sequences = new ArrayList<>();
         try (BatchDecoder decoder = new BatchDecoder(model, 3)) {
@@ -106,8 +106,8 @@ class BatchDecoderTest {
     @Test
     void seededSamplingIsTheSameAsAlone() {
         List<long[]> prompts = prompts(nano, 4, 7);
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(12).temperature(0.8).topP(0.9).seed(5)
-                .ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(12).optTemperature(0.8).optTopP(0.9).optSeed(5)
+                .optIgnoreEos(true).build();
         List<BatchDecoder.Sequence> sequences = new ArrayList<>();
         try (BatchDecoder decoder = new BatchDecoder(nano, 4)) {
             for (long[] p : prompts) {
@@ -127,7 +127,7 @@ class BatchDecoderTest {
     @Test
     void cancelledAndStoppedSequencesLeaveAndFreeTheirRows() {
         List<long[]> prompts = prompts(nano, 3, 9);
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(40).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(40).optIgnoreEos(true).build();
         try (BatchDecoder decoder = new BatchDecoder(nano, 3)) {
             BatchDecoder.Sequence cancelled = decoder.submit(prompts.get(0), config, (id, lp) -> true);
             int[] seen = new int[1];

@@ -65,7 +65,7 @@ class LanguageModelTest {
 
     @Test
     void ignoringEndOfSequenceFollowsTheReferenceGreedyPath() {
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(10).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(10).optIgnoreEos(true).build();
         GenerationResult r = model.generate(prompt(), config, id -> true);
         assertArrayEquals(Goldens.longs(golden, "greedy"), r.ids());
         assertEquals(FinishReason.LENGTH, r.finishReason());
@@ -107,14 +107,14 @@ class LanguageModelTest {
 
     private static long[] sample(long seed) {
         GenerationConfig config = GenerationConfig.builder()
-                .maxNewTokens(20).temperature(1).seed(seed).ignoreEos(true).build();
+                .optMaxNewTokens(20).optTemperature(1).optSeed(seed).optIgnoreEos(true).build();
         return model.generate(prompt(), config, id -> true).ids();
     }
 
     @Test
     void topKOfOneIsGreedy() {
         GenerationConfig config = GenerationConfig.builder()
-                .maxNewTokens(10).temperature(5).topK(1).seed(3).ignoreEos(true).build();
+                .optMaxNewTokens(10).optTemperature(5).optTopK(1).optSeed(3).optIgnoreEos(true).build();
         assertArrayEquals(Goldens.longs(golden, "greedy"), model.generate(prompt(), config, id -> true).ids());
     }
 
@@ -125,7 +125,7 @@ class LanguageModelTest {
                 () -> model.generate(tooLong, GenerationConfig.greedy(4), id -> true));
         assertTrue(e.getMessage().contains("130 tokens") && e.getMessage().contains("128"), e.getMessage());
 
-        GenerationConfig truncating = GenerationConfig.builder().maxNewTokens(4).leftTruncate(true).build();
+        GenerationConfig truncating = GenerationConfig.builder().optMaxNewTokens(4).optLeftTruncate(true).build();
         GenerationResult r = model.generate(tooLong, truncating, id -> true);
         assertEquals(124, r.promptTokens());
         assertArrayEquals(Arrays.copyOfRange(tooLong, 6, 130), r.promptIds());
@@ -134,7 +134,7 @@ class LanguageModelTest {
     @Test
     void generationStopsAtTheContextEnd() {
         long[] nearlyFull = LongStream.range(0, 125).map(i -> 3 + i % 200).toArray();
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(50).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(50).optIgnoreEos(true).build();
         GenerationResult r = model.generate(nearlyFull, config, id -> true);
         assertEquals(4, r.generatedTokens(), "125 prompt tokens + 3 cached new tokens fill the 128 positions");
         assertEquals(FinishReason.LENGTH, r.finishReason());
@@ -150,7 +150,7 @@ class LanguageModelTest {
 
     @Test
     void sessionReusesItsCacheAndMatchesFreshGeneration() {
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(5).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(5).optIgnoreEos(true).build();
         try (Session session = model.newSession(128)) {
             long[] first = session.generate(prompt(), config, id -> true).ids();
             long[] afterFirst = session.cachedTokens();
@@ -193,7 +193,7 @@ class LanguageModelTest {
 
     @Test
     void greedyContinuationsAreRecognised() {
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(6).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(6).optIgnoreEos(true).build();
         long[] continuation = model.generate(prompt(), config, id -> true).ids();
         long[] sequence = LongStream.concat(LongStream.of(prompt()), LongStream.of(continuation)).toArray();
         try (Session session = model.newSession(64)) {
@@ -214,7 +214,7 @@ class LanguageModelTest {
     @Test
     void nothingAllocatedForATokenOutlivesIt() {
         BaseNDManager manager = (BaseNDManager) model.model().getNDManager();
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(8).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(8).optIgnoreEos(true).build();
         model.generate(prompt(), config, id -> true);
         int before = manager.getManagedArrays().size();
         model.generate(prompt(), config, id -> true);

@@ -29,7 +29,7 @@ class SamplerTest {
      */
     @Test
     void temperatureOneSamplesTheSoftmax() {
-        Sampler s = new Sampler(GenerationConfig.builder().temperature(1).seed(1).build());
+        Sampler s = new Sampler(GenerationConfig.builder().optTemperature(1).optSeed(1).build());
         int[] counts = new int[3];
         for (int i = 0; i < 20_000; i++) {
             counts[s.next(logits(0.5, 0.3, 0.2), NONE_SEEN)]++;
@@ -41,7 +41,7 @@ class SamplerTest {
 
     @Test
     void topPKeepsTheSmallestSetReachingTheThreshold() {
-        Sampler s = new Sampler(GenerationConfig.builder().temperature(1).topP(0.75).seed(2).build());
+        Sampler s = new Sampler(GenerationConfig.builder().optTemperature(1).optTopP(0.75).optSeed(2).build());
         int[] counts = new int[3];
         for (int i = 0; i < 5_000; i++) {
             counts[s.next(logits(0.5, 0.3, 0.2), NONE_SEEN)]++;
@@ -53,7 +53,7 @@ class SamplerTest {
 
     @Test
     void topKRestrictsTheCandidates() {
-        Sampler s = new Sampler(GenerationConfig.builder().temperature(1).topK(2).seed(3).build());
+        Sampler s = new Sampler(GenerationConfig.builder().optTemperature(1).optTopK(2).optSeed(3).build());
         for (int i = 0; i < 2_000; i++) {
             assertTrue(s.next(logits(0.2, 0.5, 0.3), NONE_SEEN) != 0);
         }
@@ -61,7 +61,7 @@ class SamplerTest {
 
     @Test
     void repetitionPenaltyDividesPositiveAndMultipliesNegativeLogits() {
-        Sampler s = new Sampler(GenerationConfig.builder().repetitionPenalty(2).build());
+        Sampler s = new Sampler(GenerationConfig.builder().optRepetitionPenalty(2).build());
         // Token 0 (seen, 3 -> 1.5) loses to token 1 (unseen, 2); token 2 (seen, -1 -> -2) stays last.
         assertEquals(1, s.next(new float[] {3f, 2f, -1f}, new boolean[] {true, false, true}));
         float[] negative = {-1f, -1.5f, -3f};

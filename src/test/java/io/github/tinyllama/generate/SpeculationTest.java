@@ -75,7 +75,7 @@ class SpeculationTest {
     }
 
     private static GenerationConfig.Builder settings(int newTokens) {
-        return GenerationConfig.builder().maxNewTokens(newTokens).ignoreEos(true);
+        return GenerationConfig.builder().optMaxNewTokens(newTokens).optIgnoreEos(true);
     }
 
     @Test
@@ -84,7 +84,7 @@ class SpeculationTest {
         for (long[] prompt : randomModelPrompts()) {
             for (Speculation s : List.of(new Speculation(1, 4), new Speculation(2, 8), Speculation.NGRAM)) {
                 GenerationResult plain = random.generate(prompt, settings(40).build(), id -> true);
-                GenerationResult fast = random.generate(prompt, settings(40).speculation(s).build(), id -> true);
+                GenerationResult fast = random.generate(prompt, settings(40).optSpeculation(s).build(), id -> true);
                 assertArrayEquals(plain.ids(), fast.ids(), s + " on " + java.util.Arrays.toString(prompt));
                 assertEquals(0, plain.draftedTokens());
                 drafted += fast.draftedTokens();
@@ -96,9 +96,9 @@ class SpeculationTest {
     @Test
     void seededSamplingDrawsTheSameTokens() {
         for (long[] prompt : randomModelPrompts()) {
-            GenerationConfig.Builder b = settings(30).temperature(0.7).topK(20).repetitionPenalty(1.1).seed(5);
+            GenerationConfig.Builder b = settings(30).optTemperature(0.7).optTopK(20).optRepetitionPenalty(1.1).optSeed(5);
             GenerationResult plain = random.generate(prompt, b.build(), id -> true);
-            GenerationResult fast = random.generate(prompt, b.speculation(new Speculation(1, 6)).build(), id -> true);
+            GenerationResult fast = random.generate(prompt, b.optSpeculation(new Speculation(1, 6)).build(), id -> true);
             assertArrayEquals(plain.ids(), fast.ids());
         }
     }
@@ -109,7 +109,7 @@ class SpeculationTest {
         Speculation s = new Speculation(1, 8);
         // The model's greedy continuation of [1, 5, 9, 13] reaches end-of-sequence as its fourth token.
         GenerationResult eos = random.generate(new long[] {1, 5, 9, 13, 1, 5, 9},
-                GenerationConfig.builder().maxNewTokens(30).speculation(s).build(), id -> true);
+                GenerationConfig.builder().optMaxNewTokens(30).optSpeculation(s).build(), id -> true);
         GenerationResult eosPlain = random.generate(new long[] {1, 5, 9, 13, 1, 5, 9}, GenerationConfig.greedy(30),
                 id -> true);
         assertArrayEquals(eosPlain.ids(), eos.ids());
@@ -117,12 +117,12 @@ class SpeculationTest {
         for (int limit : new int[] {1, 2, 5, 9}) {
             int[] seen = new int[2];
             GenerationResult plain = random.generate(prompt, settings(30).build(), id -> ++seen[0] < limit);
-            GenerationResult fast = random.generate(prompt, settings(30).speculation(s).build(),
+            GenerationResult fast = random.generate(prompt, settings(30).optSpeculation(s).build(),
                     id -> ++seen[1] < limit);
             assertArrayEquals(plain.ids(), fast.ids());
             assertEquals(FinishReason.STOP, fast.finishReason());
             assertEquals(seen[0], seen[1], "the sink saw the same tokens");
-            GenerationResult budget = random.generate(prompt, settings(limit).speculation(s).build(), id -> true);
+            GenerationResult budget = random.generate(prompt, settings(limit).optSpeculation(s).build(), id -> true);
             assertArrayEquals(java.util.Arrays.copyOf(plain.ids(), limit), budget.ids());
         }
     }
@@ -130,7 +130,7 @@ class SpeculationTest {
     @Test
     void aSessionCachesWhatPlainDecodingWouldHaveCached() {
         long[] prompt = randomModelPrompts().get(3);
-        GenerationConfig config = settings(20).speculation(new Speculation(2, 8)).build();
+        GenerationConfig config = settings(20).optSpeculation(new Speculation(2, 8)).build();
         try (Session fast = random.newSession(128); Session plain = random.newSession(128)) {
             GenerationResult first = fast.generate(prompt, config, id -> true);
             assertTrue(first.acceptedTokens() > 0, "the cycle is copied from the prompt");
@@ -157,7 +157,7 @@ class SpeculationTest {
         int accepted = 0;
         for (String prompt : prompts) {
             GenerationResult plain = nano.generate(prompt, settings(48).build());
-            GenerationResult fast = nano.generate(prompt, settings(48).speculation(Speculation.NGRAM).build());
+            GenerationResult fast = nano.generate(prompt, settings(48).optSpeculation(Speculation.NGRAM).build());
             assertArrayEquals(plain.ids(), fast.ids(), prompt);
             assertEquals(plain.text(), fast.text());
             accepted += fast.acceptedTokens();

@@ -35,7 +35,7 @@ class TextStreamTest {
 
     @Test
     void piecesConcatenateToTheResultText() {
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(12).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(12).optIgnoreEos(true).build();
         StringBuilder text = new StringBuilder();
         try (TextStream stream = llm.stream("Once upon a time", config)) {
             stream.forEachRemaining(text::append);
@@ -48,7 +48,7 @@ class TextStreamTest {
 
     @Test
     void closingEarlyStopsGeneration() {
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(200).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(200).optIgnoreEos(true).build();
         TextStream stream = llm.stream("Hello", config);
         assertTrue(stream.hasNext());
         stream.next();

@@ -80,8 +80,8 @@ class TinyLlamaTest {
         for (String prompt : PROMPTS) {
             out.add(Arguments.of(prompt, "greedy", GenerationConfig.greedy(NEW_TOKENS)));
             out.add(Arguments.of(prompt, "t=1.5 top-k 200 top-p 0.95 rep 1.3", GenerationConfig.builder()
-                    .maxNewTokens(NEW_TOKENS).temperature(1.5).topK(200).topP(0.95).repetitionPenalty(1.3)
-                    .seed(7 + prompt.length()).build()));
+                    .optMaxNewTokens(NEW_TOKENS).optTemperature(1.5).optTopK(200).optTopP(0.95).optRepetitionPenalty(1.3)
+                    .optSeed(7 + prompt.length()).build()));
         }
         return out.stream();
     }
@@ -126,7 +126,7 @@ class TinyLlamaTest {
 
     @Test
     void sameSeedSameTextAndStream() throws IOException {
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(32).temperature(1).seed(99).build();
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(32).optTemperature(1).optSeed(99).build();
         Run a = run("Once upon a time", config);
         Run b = run("Once upon a time", config);
         assertArrayEquals(a.result().ids(), b.result().ids());
@@ -156,8 +156,8 @@ class TinyLlamaTest {
         assertTrue(text.length() >= 20, "random weights give some text: '" + text + "'");
         String stop = substringAt(text, text.length() * tenths / 10, length);
 
-        GenerationConfig stopping = GenerationConfig.builder().maxNewTokens(48).ignoreEos(true)
-                .stopStrings(List.of(stop)).build();
+        GenerationConfig stopping = GenerationConfig.builder().optMaxNewTokens(48).optIgnoreEos(true)
+                .optStopStrings(List.of(stop)).build();
         Run r = run(prompt, stopping);
         String expected = text.substring(0, text.indexOf(stop));
         assertEquals(FinishReason.STOP, r.result().finishReason());
@@ -186,7 +186,7 @@ class TinyLlamaTest {
     private static Run freeRun(String prompt) throws IOException {
         Run r = FREE_RUNS.get(prompt);
         if (r == null) {
-            r = run(prompt, GenerationConfig.builder().maxNewTokens(48).ignoreEos(true).build());
+            r = run(prompt, GenerationConfig.builder().optMaxNewTokens(48).optIgnoreEos(true).build());
             FREE_RUNS.put(prompt, r);
         }
         return r;
@@ -197,8 +197,8 @@ class TinyLlamaTest {
         String text = freeRun("Hi").result().text();
         String late = substringAt(text, text.length() * 8 / 10, 4);
         String early = substringAt(text, text.length() * 3 / 10, 2);
-        GenerationConfig stopping = GenerationConfig.builder().maxNewTokens(48).ignoreEos(true)
-                .stopStrings(List.of(late, early)).build();
+        GenerationConfig stopping = GenerationConfig.builder().optMaxNewTokens(48).optIgnoreEos(true)
+                .optStopStrings(List.of(late, early)).build();
         Run r = run("Hi", stopping);
         int cut = Math.min(text.indexOf(late), text.indexOf(early));
         assertEquals(text.substring(0, cut), r.result().text());
@@ -208,8 +208,8 @@ class TinyLlamaTest {
 
     @Test
     void stopStringNeverProducedLeavesTextAlone() throws IOException {
-        GenerationConfig stopping = GenerationConfig.builder().maxNewTokens(48).ignoreEos(true)
-                .stopStrings(List.of("\u0000never\u0000")).build();
+        GenerationConfig stopping = GenerationConfig.builder().optMaxNewTokens(48).optIgnoreEos(true)
+                .optStopStrings(List.of("\u0000never\u0000")).build();
         Run a = freeRun("Hi");
         Run b = run("Hi", stopping);
         assertEquals(a.result().text(), b.result().text());

@@ -46,7 +46,7 @@ class ChatPageTest {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort().build();
         try (TinyLlama llm = TinyLlama.load(Path.of("model-zoo/nano"));
-                OpenAiServer server = OpenAiServer.builder(llm).port(0).template(ChatTemplate.ZEPHYR).start()) {
+                OpenAiServer server = OpenAiServer.builder(llm).optPort(0).optTemplate(ChatTemplate.ZEPHYR).start()) {
             WebDriver browser = new ChromeDriver(service, options);
             try {
                 browser.get("http://127.0.0.1:" + server.port() + "/");

@@ -50,8 +50,8 @@ class OpenAiServerTest {
     @BeforeAll
     static void start() throws IOException {
         llm = TinyLlama.load(Path.of("model-zoo/nano"));
-        server = OpenAiServer.builder(llm).port(0).maxBatch(4).maxQueue(8).servedName("nano")
-                .template(ChatTemplate.ZEPHYR).start();
+        server = OpenAiServer.builder(llm).optPort(0).optMaxBatch(4).optMaxQueue(8).optServedName("nano")
+                .optTemplate(ChatTemplate.ZEPHYR).start();
         client = OpenAIOkHttpClient.builder().baseUrl(server.baseUri().toString()).apiKey("unused").maxRetries(0)
                 .build();
     }
@@ -178,7 +178,7 @@ class OpenAiServerTest {
 
     @Test
     void aFullQueueGets429AndADisconnectFreesTheRow() throws Exception {
-        try (OpenAiServer small = OpenAiServer.builder(llm).port(0).maxBatch(1).maxQueue(0).start()) {
+        try (OpenAiServer small = OpenAiServer.builder(llm).optPort(0).optMaxBatch(1).optMaxQueue(0).start()) {
             URI uri = URI.create("http://127.0.0.1:" + small.port() + "/v1/completions");
             String longBody = "{\"prompt\": \"The\", \"max_tokens\": 240, \"stream\": true, \"ignore_eos\": true}";
             HttpResponse<InputStream> running = HTTP.send(HttpRequest.newBuilder(uri)
@@ -203,7 +203,7 @@ class OpenAiServerTest {
 
     @Test
     void anApiKeyIsEnforced() throws Exception {
-        try (OpenAiServer locked = OpenAiServer.builder(llm).port(0).apiKey("s3cret").servedName("nano").start()) {
+        try (OpenAiServer locked = OpenAiServer.builder(llm).optPort(0).optApiKey("s3cret").optServedName("nano").start()) {
             OpenAIClient wrong = OpenAIOkHttpClient.builder().baseUrl(locked.baseUri().toString())
                     .apiKey("guess").maxRetries(0).build();
             OpenAIClient right = OpenAIOkHttpClient.builder().baseUrl(locked.baseUri().toString())

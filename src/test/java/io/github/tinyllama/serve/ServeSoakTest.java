@@ -52,7 +52,7 @@ class ServeSoakTest {
     @Test
     void thousandsOfMixedRequestsLeaveNothingBehind() throws Exception {
         try (TinyLlama llm = TinyLlama.load(Path.of("model-zoo/nano"));
-                OpenAiServer server = OpenAiServer.builder(llm).port(0).maxBatch(4).maxQueue(16).start()) {
+                OpenAiServer server = OpenAiServer.builder(llm).optPort(0).optMaxBatch(4).optMaxQueue(16).start()) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             URI base = URI.create("http://127.0.0.1:" + server.port());
             Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();

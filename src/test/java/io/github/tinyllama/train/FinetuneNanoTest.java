@@ -47,10 +47,10 @@ class FinetuneNanoTest {
     void teachesTheReplyStyleAndLowersHeldOutLoss(boolean lora) throws IOException {
         FinetuneSettings settings = new FinetuneSettings(EPOCHS, lora ? 5e-3 : 1e-3, false, 0.05, 16, 16, 128, 0, 0.9,
                 0.999, 1.0, 42, 0, false);
-        Finetuner.Builder builder = Finetuner.builder(NANO, TRAIN).evalData(EVAL).template(ChatTemplate.ZEPHYR)
-                .settings(settings).outDir(out);
+        Finetuner.Builder builder = Finetuner.builder(NANO, TRAIN).optEvalData(EVAL).optTemplate(ChatTemplate.ZEPHYR)
+                .optSettings(settings).setOutDir(out);
         if (lora) {
-            builder.lora(new LoraSettings(8, 16, 0, EnumSet.allOf(LoraTarget.class)));
+            builder.optLora(new LoraSettings(8, 16, 0, EnumSet.allOf(LoraTarget.class)));
         }
         // Greedy replies to half the held-out questions (decoding is the slow part on two cores).
         List<ChatRecord> heldOut = ChatRecord.readAll(EVAL).subList(0, 5);

@@ -54,9 +54,9 @@ class FinetunerTest {
     }
 
     private Finetuner.Builder builder(Path out, boolean lora, float dropout) throws IOException {
-        Finetuner.Builder builder = Finetuner.builder(NANO, data()).evalData(data()).template(ChatTemplate.ZEPHYR)
-                .settings(settings()).outDir(out);
-        return lora ? builder.lora(new LoraSettings(4, 8, dropout,
+        Finetuner.Builder builder = Finetuner.builder(NANO, data()).optEvalData(data()).optTemplate(ChatTemplate.ZEPHYR)
+                .optSettings(settings()).setOutDir(out);
+        return lora ? builder.optLora(new LoraSettings(4, 8, dropout,
                 EnumSet.of(LoraTarget.Q, LoraTarget.V, LoraTarget.DOWN))) : builder;
     }
 
@@ -106,7 +106,7 @@ class FinetunerTest {
         }
         // A later checkpoint that a kill interrupted mid-write is ignored: only complete ones count.
         Files.createDirectories(out.resolve(".step-00000004.tmp"));
-        try (Finetuner finetuner = builder(out, lora, dropout).resume(true).build()) {
+        try (Finetuner finetuner = builder(out, lora, dropout).optResume(true).build()) {
             assertEquals(3, finetuner.completedSteps());
             resumed.add(finetuner.step());
         }
@@ -124,7 +124,7 @@ class FinetunerTest {
     void addedTokensGetTheMeanEmbeddingAndTheOutputsTheNewVocabularySize() throws IOException {
         Path out = dir.resolve("out");
         int oldVocab = LlamaConfig.load(NANO).vocabSize();
-        try (Finetuner finetuner = builder(out, false).addTokens(List.of("<|im_start|>", "<|im_end|>", "</s>"))
+        try (Finetuner finetuner = builder(out, false).optAddTokens(List.of("<|im_start|>", "<|im_end|>", "</s>"))
                 .build()) {
             LlamaTokenizer tokenizer = finetuner.tokenizer();
             // </s> exists already; the two new ones take the next ids and encode whole.
@@ -153,8 +153,8 @@ class FinetunerTest {
         Path model = TinyModels.withTokenizer(Files.createDirectories(dir.resolve("tiny")), 3);
         Path data = dir.resolve("one.jsonl");
         Files.writeString(data, "{\"prompt\": \"hi\", \"response\": \"hello<|im_end|>\"}\n");
-        try (Finetuner finetuner = Finetuner.builder(model, data).template(ChatTemplate.ZEPHYR).settings(settings())
-                .addTokens(List.of("<|im_end|>")).outDir(dir.resolve("out")).build()) {
+        try (Finetuner finetuner = Finetuner.builder(model, data).optTemplate(ChatTemplate.ZEPHYR).optSettings(settings())
+                .optAddTokens(List.of("<|im_end|>")).setOutDir(dir.resolve("out")).build()) {
             NDArray head = finetuner.network().parametersByName().get("lm_head.weight").getArray();
             NDArray embedding = finetuner.network().parametersByName().get("model.embed_tokens.weight").getArray();
             assertEquals(32001, head.getShape().get(0));

@@ -163,8 +163,8 @@ class LengthBucketsTest {
                 false);
         List<StepMetrics> straight = new ArrayList<>();
         Path straightOut = dir.resolve("straight");
-        try (Finetuner finetuner = Finetuner.builder(NANO, data).template(ChatTemplate.ZEPHYR).settings(settings)
-                .outDir(straightOut).build()) {
+        try (Finetuner finetuner = Finetuner.builder(NANO, data).optTemplate(ChatTemplate.ZEPHYR).optSettings(settings)
+                .setOutDir(straightOut).build()) {
             assertEquals(12, finetuner.totalSteps());
             for (int s = 0; s < 7; s++) {
                 straight.add(finetuner.step());
@@ -173,15 +173,15 @@ class LengthBucketsTest {
         }
         Path out = dir.resolve("resumed");
         List<StepMetrics> resumed = new ArrayList<>();
-        try (Finetuner finetuner = Finetuner.builder(NANO, data).template(ChatTemplate.ZEPHYR).settings(settings)
-                .outDir(out).build()) {
+        try (Finetuner finetuner = Finetuner.builder(NANO, data).optTemplate(ChatTemplate.ZEPHYR).optSettings(settings)
+                .setOutDir(out).build()) {
             for (int s = 0; s < 5; s++) {
                 resumed.add(finetuner.step());
             }
             finetuner.saveCheckpoint();
         }
-        try (Finetuner finetuner = Finetuner.builder(NANO, data).template(ChatTemplate.ZEPHYR).settings(settings)
-                .outDir(out).resume(true).build()) {
+        try (Finetuner finetuner = Finetuner.builder(NANO, data).optTemplate(ChatTemplate.ZEPHYR).optSettings(settings)
+                .setOutDir(out).optResume(true).build()) {
             assertEquals(5, finetuner.completedSteps());
             resumed.add(finetuner.step());
             resumed.add(finetuner.step());

@@ -54,9 +54,9 @@ class HubClientTest {
     }
 
     private HubClient.Builder client() {
-        return HubClient.builder().endpoint(hub.endpoint()).token(null).cacheDir(cache).offline(false)
-                .maxAttempts(3).retryBackoff(Duration.ZERO).connectTimeout(Duration.ofSeconds(5))
-                .requestTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(10));
+        return HubClient.builder().optEndpoint(hub.endpoint()).optToken(null).optCacheDir(cache).optOffline(false)
+                .optMaxAttempts(3).optRetryBackoff(Duration.ZERO).optConnectTimeout(Duration.ofSeconds(5))
+                .optRequestTimeout(Duration.ofSeconds(10)).optReadTimeout(Duration.ofSeconds(10));
     }
 
     private void assertDownloaded(Path dir) throws IOException {
@@ -87,7 +87,7 @@ class HubClientTest {
         assertEquals(dir, client().build().download(REPO, REV, FILES, null));
         assertEquals(before, hub.requests().size(), "a cache hit makes no request");
         // Offline, the same files are served from the cache too.
-        assertEquals(dir, client().offline(true).build().download(REPO, REV, FILES, null));
+        assertEquals(dir, client().optOffline(true).build().download(REPO, REV, FILES, null));
         assertEquals(before, hub.requests().size());
     }
 
@@ -116,7 +116,7 @@ class HubClientTest {
         hub.dropAfter = 200_000;
         hub.dropsLeft.set(1);
         long t0 = System.nanoTime();
-        Path dir = client().readTimeout(Duration.ofMillis(300)).build().download(REPO, REV, List.of(MODEL), null);
+        Path dir = client().optReadTimeout(Duration.ofMillis(300)).build().download(REPO, REV, List.of(MODEL), null);
         assertTrue(System.nanoTime() - t0 < 2_500_000_000L, "did not wait for the stalled server");
         assertArrayEquals(model, Files.readAllBytes(dir.resolve(MODEL)));
         List<FakeHub.Request> gets = hub.requests("GET", "/cdn/");
@@ -189,7 +189,7 @@ class HubClientTest {
         assertTrue(e.getMessage().contains("HF_TOKEN"), e.getMessage());
         assertTrue(e.getMessage().contains("401"), e.getMessage());
 
-        Path dir = client().token("hf_secret").build().download(REPO, REV, FILES, null);
+        Path dir = client().optToken("hf_secret").build().download(REPO, REV, FILES, null);
         assertDownloaded(dir);
         List<FakeHub.Request> resolved = hub.requests("GET", "/resolve/");
         assertEquals(3, resolved.size());
@@ -200,7 +200,7 @@ class HubClientTest {
     void wrongTokenIsReportedAsLackingAccess() {
         hub.requiredToken = "hf_secret";
         HubException e = assertThrows(HubException.class,
-                () -> client().token("hf_other").build().download(REPO, REV, FILES, null));
+                () -> client().optToken("hf_other").build().download(REPO, REV, FILES, null));
         assertEquals(HubException.Kind.UNAUTHORIZED, e.kind());
         assertTrue(e.getMessage().contains("rejected or lacks access"), e.getMessage());
     }
@@ -209,7 +209,7 @@ class HubClientTest {
     void tokenIsNotSentAcrossARedirectToAnotherHost() throws IOException {
         hub.requiredToken = "hf_secret";
         hub.redirectToOtherHost = true;
-        Path dir = client().token("hf_secret").build().download(REPO, REV, List.of(MODEL), null);
+        Path dir = client().optToken("hf_secret").build().download(REPO, REV, List.of(MODEL), null);
 
         assertArrayEquals(model, Files.readAllBytes(dir.resolve(MODEL)));
         List<FakeHub.Request> cdn = hub.requests("GET", "/cdn/");
@@ -235,12 +235,12 @@ class HubClientTest {
         assertFalse(Files.exists(dir.resolve(MODEL)));
         assertFalse(Files.exists(dir.resolve(MODEL + ".part")));
         assertFalse(c.isCached(REPO, REV, List.of(MODEL)));
-        assertFalse(client().offline(true).build().isCached(REPO, REV, List.of(MODEL)));
+        assertFalse(client().optOffline(true).build().isCached(REPO, REV, List.of(MODEL)));
     }
 
     @Test
     void offlineWithEmptyCacheNamesUrlsAndDirectory() {
-        HubClient c = client().offline(true).build();
+        HubClient c = client().optOffline(true).build();
         HubException e = assertThrows(HubException.class, () -> c.download(REPO, REV, FILES, null));
 
         assertEquals(HubException.Kind.OFFLINE, e.kind());
@@ -259,7 +259,7 @@ class HubClientTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        HubClient c = client().endpoint("http://127.0.0.1:" + port).maxAttempts(2).build();
+        HubClient c = client().optEndpoint("http://127.0.0.1:" + port).optMaxAttempts(2).build();
         HubException e = assertThrows(HubException.class, () -> c.download(REPO, REV, FILES, null));
         assertEquals(HubException.Kind.NETWORK, e.kind());
         assertTrue(e.getMessage().contains("after 2 attempts"), e.getMessage());
@@ -279,8 +279,8 @@ class HubClientTest {
         // Garbage longer than the file.
         Files.write(dir.resolve("config.json.part"), FakeHub.randomBytes(config.length * 3, 97));
         assertFalse(c.isCached(REPO, REV, FILES));
-        assertFalse(client().offline(true).build().isCached(REPO, REV, FILES));
-        assertThrows(HubException.class, () -> client().offline(true).build().download(REPO, REV, FILES, null));
+        assertFalse(client().optOffline(true).build().isCached(REPO, REV, FILES));
+        assertThrows(HubException.class, () -> client().optOffline(true).build().download(REPO, REV, FILES, null));
 
         assertDownloaded(c.download(REPO, REV, FILES, null));
         // Files without a sha256 (git files) are never resumed: nothing could vouch for old bytes.
@@ -307,7 +307,7 @@ class HubClientTest {
         Files.createDirectories(dir);
         Files.write(dir.resolve(MODEL), model);
         assertFalse(c.isCached(REPO, REV, List.of(MODEL)));
-        assertTrue(client().offline(true).build().isCached(REPO, REV, List.of(MODEL)), "offline uses it as is");
+        assertTrue(client().optOffline(true).build().isCached(REPO, REV, List.of(MODEL)), "offline uses it as is");
 
         c.download(REPO, REV, List.of(MODEL), null);
         assertEquals(List.of(), hub.requests("GET", "/"), "only asked for the checksum");

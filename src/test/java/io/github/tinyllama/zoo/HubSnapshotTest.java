@@ -80,8 +80,8 @@ class HubSnapshotTest {
     }
 
     private HubClient hub(boolean offline) {
-        return HubClient.builder().endpoint(fake.endpoint()).token(null).cacheDir(work.resolve("cache"))
-                .offline(offline).maxAttempts(2).retryBackoff(Duration.ZERO).build();
+        return HubClient.builder().optEndpoint(fake.endpoint()).optToken(null).optCacheDir(work.resolve("cache"))
+                .optOffline(offline).optMaxAttempts(2).optRetryBackoff(Duration.ZERO).build();
     }
 
     /** The base repository as the hub might really hold it: sharded safetensors and tokenizer.model only. */

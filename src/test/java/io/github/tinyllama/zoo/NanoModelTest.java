@@ -20,7 +20,7 @@ import java.nio.file.Path;
 class NanoModelTest {
 
     private static Path nano() throws IOException {
-        return ModelLocator.locate("tinyllama-nano", HubClient.builder().offline(true).build(), null);
+        return ModelLocator.locate("tinyllama-nano", HubClient.builder().optOffline(true).build(), null);
     }
 
     /**

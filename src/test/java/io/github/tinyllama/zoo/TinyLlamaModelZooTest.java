@@ -73,8 +73,8 @@ class TinyLlamaModelZooTest {
     }
 
     private static HubClient hub(boolean offline) {
-        return HubClient.builder().endpoint(fake.endpoint()).token(null).cacheDir(dir.resolve("cache"))
-                .offline(offline).build();
+        return HubClient.builder().optEndpoint(fake.endpoint()).optToken(null).optCacheDir(dir.resolve("cache"))
+                .optOffline(offline).build();
     }
 
     private static String expectedContinuation(String prompt, int tokens) throws IOException {
@@ -154,7 +154,7 @@ class TinyLlamaModelZooTest {
             properties.forEach(System::setProperty);
             assertEquals(0, Main.run("generate", "--model", NAME, "--prompt", "Hello", "--max-new-tokens", "3",
                     "--json"));
-            HubClient cli = HubClient.builder().cacheDir(dir.resolve("djl-cache")).offline(true).build();
+            HubClient cli = HubClient.builder().optCacheDir(dir.resolve("djl-cache")).optOffline(true).build();
             String sha = cli.cache().commitOf(REPO, "main");
             assertTrue(Files.isRegularFile(cli.localDir(REPO, sha).resolve("model.safetensors")), sha);
         } finally {
