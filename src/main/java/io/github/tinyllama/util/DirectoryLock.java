@@ -11,23 +11,35 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * An exclusive lock on an output, held by one process for as long as it writes there: an OS file
  * lock ({@link FileChannel#tryLock()}) on a small file that also names the holder. The OS drops the
  * lock when the holder exits, however it exits (even {@code kill -9}), so a stale lock never blocks
  * the next run. The file stays behind (deleting it would let two later runs lock two different files).
+ *
+ * <p>{@link #acquire} fails at once when the lock is taken (a second run into one output is a mistake);
+ * {@link #await} waits for it (threads and processes that share a cache take turns).
  */
 public final class DirectoryLock implements AutoCloseable {
+
+    /** The OS lock belongs to the whole process, so the threads of this JVM that {@link #await} queue here first. */
+    private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
+    /** Held by {@link #await}'s caller until {@link #close()}; {@code null} for {@link #acquire}. */
+    private final ReentrantLock jvmLock;
 
-    private DirectoryLock(Path file, FileChannel channel, FileLock lock) {
+    private DirectoryLock(Path file, FileChannel channel, FileLock lock, ReentrantLock jvmLock) {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
+        this.jvmLock = jvmLock;
     }
 
     /**
@@ -58,9 +70,32 @@ public final class DirectoryLock implements AutoCloseable {
             channel.truncate(0);
             AtomicFiles.writeAll(channel.position(0), ByteBuffer.wrap(record.getBytes(StandardCharsets.UTF_8)));
             channel.force(false);
-            return new DirectoryLock(lockFile, channel, lock);
+            return new DirectoryLock(lockFile, channel, lock, null);
         } catch (IOException | RuntimeException e) {
             channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Waits until the lock is free, then takes it: first among the threads of this JVM, then among processes.
+     *
+     * @param lockFile the lock file (created if missing; its folder must exist)
+     * @return the lock; close it to release
+     * @throws IOException if the file cannot be opened or locked
+     */
+    public static DirectoryLock await(Path lockFile) throws IOException {
+        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+        jvmLock.lock();
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            return new DirectoryLock(lockFile, channel, channel.lock(), jvmLock);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            jvmLock.unlock();
             throw e;
         }
     }
@@ -91,10 +126,12 @@ public final class DirectoryLock implements AutoCloseable {
     /** Releases the lock. */
     @Override
     public void close() throws IOException {
-        try {
+        try (FileChannel c = channel) {
             lock.release();
         } finally {
-            channel.close();
+            if (jvmLock != null) {
+                jvmLock.unlock();
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.github.tinyllama.zoo;
 
 import ai.djl.util.Progress;
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.DirectoryLock;
 import io.github.tinyllama.util.Sha256;
 import io.github.tinyllama.zoo.HubTransport.Exchange;
 import io.github.tinyllama.zoo.HubTransport.Retryable;
@@ -109,7 +110,7 @@ final class Download {
     private void fetch(String file, RemoteFile head) throws IOException {
         Path target = dir.resolve(file);
         Files.createDirectories(target.getParent());
-        try (HubCache.Held ignored = cache.lock(repo, revision, file)) {
+        try (DirectoryLock ignored = cache.lock(repo, revision, file)) {
             if (cache.isComplete(repo, revision, file)) {
                 counter.fileDone(Math.max(0, head.size)); // another process finished it meanwhile
                 return;

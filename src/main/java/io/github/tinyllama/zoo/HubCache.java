@@ -1,21 +1,18 @@
 package io.github.tinyllama.zoo;
 
 import io.github.tinyllama.util.AtomicFiles;
+import io.github.tinyllama.util.DirectoryLock;
 import io.github.tinyllama.util.RepoPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The download cache on disk: where a revision's files live, the completion record that vouches for
@@ -36,7 +33,6 @@ final class HubCache {
     private static final String SNAPSHOTS = "snapshots";
     /** Cannot be mistaken for a record or lock, which end in .sha256 and .lock. */
     private static final String SNAPSHOT_LIST = "snapshot.files";
-    private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
     private final boolean offline;
@@ -149,48 +145,14 @@ final class HubCache {
     }
 
     /**
-     * Takes the lock of one file, shared by the threads of this JVM and by other processes.
+     * Takes the lock of one file, shared by the threads of this JVM and by other processes, waiting for it.
      *
-     * @return the held lock; closing it releases both
+     * @return the held lock; closing it releases it
      */
-    Held lock(String repo, String revision, String file) throws IOException {
+    DirectoryLock lock(String repo, String revision, String file) throws IOException {
         Path lockFile = repoDir(repo).resolve(RECORD_DIR).resolve(HubNames.flat(revision)).resolve(file + ".lock");
         Files.createDirectories(lockFile.getParent());
-        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
-        jvmLock.lock();
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            return new Held(jvmLock, channel, channel.lock());
-        } catch (IOException | RuntimeException e) {
-            if (channel != null) {
-                channel.close();
-            }
-            jvmLock.unlock();
-            throw e;
-        }
-    }
-
-    /** A file lock held by this thread. */
-    static final class Held implements AutoCloseable {
-        private final ReentrantLock jvmLock;
-        private final FileChannel channel;
-        private final FileLock fileLock;
-
-        private Held(ReentrantLock jvmLock, FileChannel channel, FileLock fileLock) {
-            this.jvmLock = jvmLock;
-            this.channel = channel;
-            this.fileLock = fileLock;
-        }
-
-        @Override
-        public void close() throws IOException {
-            try (FileChannel c = channel) {
-                fileLock.release();
-            } finally {
-                jvmLock.unlock();
-            }
-        }
+        return DirectoryLock.await(lockFile);
     }
 
     static void syncDirectory(Path dir) {
