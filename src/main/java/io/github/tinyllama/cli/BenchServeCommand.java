@@ -52,7 +52,7 @@ final class BenchServeCommand implements Callable<Integer> {
                     "--clients, --max-tokens and --prompt-words must be at least 1");
         }
         String prompt = String.join(" ", java.util.Collections.nCopies(promptWords, "word"));
-        try (TinyLlama llm = ModelLoading.load(modelOptions, new AdapterOption(), true);
+        try (TinyLlama llm = ModelLoading.load(modelOptions, true);
                 OpenAiServer server = OpenAiServer.builder(llm).optPort(0).optMaxBatch(widest).optMaxQueue(widest).start()) {
             long cpu = cpuNanos();
             double peakBefore = Flops.measurePeak(llm.languageModel().model().getNDManager().getDevice(), 1024);

@@ -23,10 +23,7 @@ import java.util.concurrent.Callable;
 final class ChatCommand implements Callable<Integer> {
 
     @Mixin
-    ModelOptions modelOptions;
-
-    @Mixin
-    AdapterOption adapterOption;
+    AdaptedModelOptions modelOptions;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "System message that opens the conversation.")
     String system;
@@ -43,7 +40,7 @@ final class ChatCommand implements Callable<Integer> {
         GenerationConfig config = sampling.config(false);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         boolean interactive = System.console() != null;
-        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false);
+        try (TinyLlama llm = ModelLoading.load(modelOptions, false);
                 Chat chat = Chat.start(llm, chatTemplate(llm), system, config)) {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             while (true) {

@@ -36,10 +36,7 @@ final class EvalCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelOptions modelOptions;
-
-    @Mixin
-    AdapterOption adapterOption;
+    AdaptedModelOptions modelOptions;
 
     @Option(names = "--tasks", required = true, split = ",", paramLabel = "TASK[,TASK...]",
             description = "Tasks: hellaswag, openbookqa, winogrande, arc_easy, arc_challenge, boolq, piqa, mmlu.")
@@ -99,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
         // Data first: a missing or malformed file is reported before minutes of model loading.
         Evaluator.Plan plan = Evaluator.plan(chosen, dataDir, limit, noDownload ? null : hubFetcher());
         Evaluator.Results results;
-        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, false)) {
             results = runWithProgress(plan, llm);
         }
         PrintStream err = System.err;

@@ -30,10 +30,7 @@ final class GenerateCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelOptions modelOptions;
-
-    @Mixin
-    AdapterOption adapterOption;
+    AdaptedModelOptions modelOptions;
 
     @ArgGroup(multiplicity = "1")
     Prompt prompt;
@@ -84,14 +81,14 @@ final class GenerateCommand implements Callable<Integer> {
             if (!config.stopStrings().isEmpty()) {
                 throw new IllegalArgumentException("--stop needs a tokenizer, and " + modelDir + " has none");
             }
-            try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions, adapterOption)) {
+            try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions)) {
                 GenerationResult r = model.generate(prompt.ids.checked(spec, "--prompt-ids", model.config().vocabSize()), config,
                         id -> true);
                 out.println(json ? Json.write(toJson(r)) : Ids.format(r.ids()));
             }
             return 0;
         }
-        try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, adapterOption, json)) {
+        try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, json)) {
             long[] promptIds = prompt.ids != null ? prompt.ids.checked(spec, "--prompt-ids", llm.config().vocabSize())
                     : llm.tokenizer().encode(prompt.text != null ? prompt.text : prompt.positional);
             int context = llm.config().maxPositions();
@@ -119,7 +116,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--input needs --output FILE, and --batch-size at least 1");
         }
-        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, false)) {
             ChatTemplate template = ChatTemplate.detect(llm.languageModel().directory()).orElse(ChatTemplate.NONE);
             return JsonlGeneration.run(llm, prompt.input, output, batchSize, config, template);
         }

@@ -22,10 +22,7 @@ final class HeldOutLossCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelOptions modelOptions;
-
-    @Mixin
-    AdapterOption adapterOption;
+    AdaptedModelOptions modelOptions;
 
     @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "Packed files from prepare-data.")
     Path dataDir;
@@ -43,7 +40,7 @@ final class HeldOutLossCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Usage.require(spec, seqLen >= 1, "--seq-len must be at least 1, not " + seqLen);
         Usage.require(spec, blocks >= 1, "--blocks must be at least 1, not " + blocks);
-        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, true)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, true)) {
             Usage.require(spec, seqLen <= llm.config().maxPositions(), "--seq-len " + seqLen
                     + " is longer than the model's context of " + llm.config().maxPositions() + " tokens");
             double loss = HeldOutLoss.compute(llm.languageModel(), dataDir, prefix, seqLen, blocks);

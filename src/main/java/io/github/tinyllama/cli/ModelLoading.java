@@ -25,8 +25,8 @@ final class ModelLoading {
 
     private ModelLoading() {}
 
-    static TinyLlama load(ModelOptions options, AdapterOption adapter, boolean quiet) throws IOException {
-        return load(resolve(options.model, options.revision, quiet), options, adapter, quiet);
+    static TinyLlama load(ModelOptions options, boolean quiet) throws IOException {
+        return load(resolve(options.model, options.revision, quiet), options, quiet);
     }
 
     /** Whether a model directory holds a tokenizer; commands given token ids run without one. */
@@ -36,16 +36,14 @@ final class ModelLoading {
     }
 
     /** The model alone, for commands given token ids and a directory without a tokenizer. */
-    static LanguageModel loadWithoutTokenizer(Path modelDir, ModelOptions options, AdapterOption adapter)
-            throws IOException {
-        return LanguageModel.load(modelDir, adapter.adapter, options.computeType,
+    static LanguageModel loadWithoutTokenizer(Path modelDir, ModelOptions options) throws IOException {
+        return LanguageModel.load(modelDir, options.adapter(), options.computeType,
                 DeviceOption.resolve(options.device), bytes -> {});
     }
 
-    static TinyLlama load(Path modelDir, ModelOptions options, AdapterOption adapter, boolean quiet)
-            throws IOException {
+    static TinyLlama load(Path modelDir, ModelOptions options, boolean quiet) throws IOException {
         TinyLlama.Builder builder = TinyLlama.builder(modelDir).optComputeType(options.computeType)
-                .optDevice(DeviceOption.resolve(options.device)).optAdapter(adapter.adapter);
+                .optDevice(DeviceOption.resolve(options.device)).optAdapter(options.adapter());
         if (quiet || System.console() == null) {
             return builder.load();
         }

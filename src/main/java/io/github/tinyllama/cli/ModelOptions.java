@@ -4,8 +4,13 @@ import io.github.tinyllama.weights.ComputeType;
 
 import picocli.CommandLine.Option;
 
-/** {@code --model}, {@code --revision}, the compute type and {@code --device}, shared by every command that runs a model. */
-final class ModelOptions {
+import java.nio.file.Path;
+
+/**
+ * {@code --model}, {@code --revision}, the compute type and {@code --device}, shared by every command that runs a
+ * model; {@link AdaptedModelOptions} adds {@code --adapter} for those that can merge one.
+ */
+class ModelOptions {
 
     @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = "tinyllama-nano",
             description = "Hugging Face model directory, or a released checkpoint's name (downloaded once)."
@@ -26,4 +31,9 @@ final class ModelOptions {
             description = "cpu, gpu, gpu:N, or auto (the engine's first GPU if it has one, else the CPU)."
                     + " Default: ${DEFAULT-VALUE}.")
     String device;
+
+    /** The adapter to merge at load time; none on commands without {@code --adapter}. */
+    Path adapter() {
+        return null;
+    }
 }

@@ -39,10 +39,7 @@ final class PerplexityCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelOptions modelOptions;
-
-    @Mixin
-    AdapterOption adapterOption;
+    AdaptedModelOptions modelOptions;
 
     @ArgGroup(multiplicity = "1")
     Source source;
@@ -98,7 +95,7 @@ final class PerplexityCommand implements Callable<Integer> {
         String text = source.file != null ? readFile(source.file) : readDataset();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Perplexity.Result result;
-        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, json)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, json)) {
             ProgressBar bar = new ProgressBar();
             result = ModelLoading.onStderr(() -> builder.optProgress(bar).build().evaluate(llm, text), bar);
         }

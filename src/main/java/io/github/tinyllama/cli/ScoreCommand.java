@@ -28,10 +28,7 @@ final class ScoreCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    ModelOptions modelOptions;
-
-    @Mixin
-    AdapterOption adapterOption;
+    AdaptedModelOptions modelOptions;
 
     @ArgGroup(multiplicity = "1")
     Input input;
@@ -52,13 +49,13 @@ final class ScoreCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Path modelDir = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
         if (input.ids != null && !ModelLoading.hasTokenizer(modelDir)) {
-            try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions, adapterOption)) {
+            try (LanguageModel model = ModelLoading.loadWithoutTokenizer(modelDir, modelOptions)) {
                 long[] ids = input.ids.checked(spec, "--ids", model.config().vocabSize());
                 print(out, ids, model.scorer().score(ids), model, null);
             }
             return 0;
         }
-        try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, adapterOption, json)) {
+        try (TinyLlama llm = ModelLoading.load(modelDir, modelOptions, json)) {
             long[] ids = input.ids != null ? input.ids.checked(spec, "--ids", llm.config().vocabSize())
                     : llm.tokenizer().encode(input.text);
             print(out, ids, llm.score(ids), llm.languageModel(), llm.tokenizer());

@@ -18,10 +18,7 @@ import java.util.concurrent.CountDownLatch;
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin
-    ModelOptions modelOptions;
-
-    @Mixin
-    AdapterOption adapterOption;
+    AdaptedModelOptions modelOptions;
 
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "Address to bind. Default: ${DEFAULT-VALUE} (this machine only); 0.0.0.0 for every interface.")
@@ -56,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--max-batch must be at least 1, --max-queue at least 0 and --port 0..65535");
         }
-        try (TinyLlama llm = ModelLoading.load(modelOptions, adapterOption, false)) {
+        try (TinyLlama llm = ModelLoading.load(modelOptions, false)) {
             ChatTemplate chatTemplate = template != null ? ChatTemplate.named(template)
                     : ChatTemplate.detect(llm.languageModel().directory()).orElse(ChatTemplate.NONE);
             OpenAiServer.Builder builder = OpenAiServer.builder(llm).optHost(host).optPort(port).optMaxBatch(maxBatch)
