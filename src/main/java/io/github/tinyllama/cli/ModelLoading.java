@@ -39,13 +39,13 @@ final class ModelLoading {
     static LanguageModel loadWithoutTokenizer(Path modelDir, ModelOptions options, AdapterOption adapter)
             throws IOException {
         return LanguageModel.load(modelDir, adapter.adapter, options.computeType,
-                DeviceOption.resolve(options.device), bytes -> {});
+                options.device(), bytes -> {});
     }
 
     static TinyLlama load(Path modelDir, ModelOptions options, AdapterOption adapter, boolean quiet)
             throws IOException {
         TinyLlama.Builder builder = TinyLlama.builder(modelDir).computeType(options.computeType)
-                .device(DeviceOption.resolve(options.device)).adapter(adapter.adapter);
+                .device(options.device()).adapter(adapter.adapter);
         if (quiet || System.console() == null) {
             return builder.load();
         }
