@@ -34,6 +34,10 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "Hugging Face model directory, or a released checkpoint's name. Default: ${DEFAULT-VALUE}.")
     String model;
 
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "Branch, tag or commit of a released checkpoint's repository. Default: the catalogue's.")
+    String revision;
+
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training examples (JSON Lines).")
     Path data;
 
@@ -115,7 +119,7 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--merge folds LoRA adapters into the model: give --lora too");
         }
         double rate = lr != null ? lr : lora ? 2e-4 : 2e-5;
-        Path modelDir = ModelLoading.resolve(model, false);
+        Path modelDir = ModelLoading.resolve(model, revision, false);
         int context = LlamaConfig.load(modelDir).maxPositions();
         // The default cut fits any model; a length the user asked for that the model cannot take is an error.
         int cut = spec.commandLine().getParseResult().hasMatchedOption("--max-seq-len") ? maxSeqLen

@@ -61,16 +61,8 @@ final class ModelLoading {
      * A model directory, or a released checkpoint's name (downloaded into the cache on first use).
      *
      * @param model what the user gave to {@code --model}
+     * @param revision a branch, tag or commit of the checkpoint's repository; null for the catalogue's
      * @param quiet no progress bar
-     */
-    static Path resolve(String model, boolean quiet) throws IOException {
-        return resolve(model, null, quiet);
-    }
-
-    /**
-     * As {@link #resolve(String, boolean)}, at a revision of the checkpoint's repository.
-     *
-     * @param revision a branch, tag or commit; null for the catalogue's
      */
     static Path resolve(String model, String revision, boolean quiet) throws IOException {
         HubClient hub = HubClient.fromEnvironment();

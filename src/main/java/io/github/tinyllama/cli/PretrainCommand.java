@@ -64,6 +64,11 @@ final class PretrainCommand implements Callable<Integer> {
         String init;
     }
 
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "With --init NAME (or a plan's): branch, tag or commit of the checkpoint's repository."
+                    + " Default: the catalogue's.")
+    String revision;
+
     @Spec
     CommandSpec spec;
 
@@ -109,6 +114,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         training.check(spec);
+        Usage.require(spec, revision == null || start.config == null,
+                "--revision selects the commit of --init NAME; a run from --config starts from no checkpoint");
         Device device = training.device(spec);
         files.check();
         return plan != null ? runPlan(device) : runSingle(device);
@@ -118,7 +125,7 @@ final class PretrainCommand implements Callable<Integer> {
         if (maxSteps == null) {
             throw new IllegalArgumentException("give --max-steps (or a multi-stage --plan)");
         }
-        Path init = start.init == null ? null : ModelLoading.resolve(start.init, false);
+        Path init = start.init == null ? null : ModelLoading.resolve(start.init, revision, false);
         LlamaConfig config = model(init, "give --config FILE (from scratch) or --init DIR|NAME");
         TrainingSettings settings = new TrainingSettings(seqLen, training.microBatch, training.globalBatch, maxSteps,
                 new LearningRateSchedule(lr, minLr, warmupSteps, maxSteps), training.weightDecay, beta1, beta2, 1e-8,
@@ -158,7 +165,7 @@ final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the plan's first stage starts from '" + initName
                     + "': --config (from scratch) contradicts it");
         }
-        Path init = initName == null ? null : ModelLoading.resolve(planRelative(initName), false);
+        Path init = initName == null ? null : ModelLoading.resolve(planRelative(initName), revision, false);
         LlamaConfig config = model(init, "the plan starts from scratch: give --config FILE, or --init DIR|NAME"
                 + " (or an \"init\" in its first stage) to continue pre-training released weights");
         TrainingSettings settings = stages.settings();

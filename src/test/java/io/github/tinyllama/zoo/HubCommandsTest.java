@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tinyllama.testing.CliRun;
+import io.github.tinyllama.testing.RandomPacked;
+import io.github.tinyllama.util.RunManifest;
 import io.github.tinyllama.testing.TinyModels;
 
 import com.google.gson.JsonArray;
@@ -153,7 +155,39 @@ class HubCommandsTest {
         assertEquals(0, score.status(), score.err());
         CliRun local = CliRun.of("score", "--model", work.resolve("model-v2").toString(), "--ids", "1,2,3", "--json");
         assertEquals(local.json().get("logprobs"), score.json().get("logprobs"), "v2's weights");
+        CliRun tokenize = CliRun.of("tokenize", "--model", NAME, "--revision", "v2", "--text", "Hello");
+        assertEquals(0, tokenize.status(), tokenize.err());
         assertEquals(List.of(), fake.requests("GET", "/resolve/main/"), "nothing of main was fetched");
+        CliRun merge = CliRun.of("merge-adapter", "--model", work.resolve("model-v2").toString(), "--revision", "v2",
+                "--adapter", work.toString(), "--out", work.resolve("merged").toString());
+        assertEquals(1, merge.status(), merge.err());
+        assertTrue(merge.err().contains("--revision v2 is for a released checkpoint's name"), merge.err());
+    }
+
+    @Test
+    void trainingCommandsTakeARevision() throws IOException {
+        Path data = work.resolve("data");
+        RandomPacked.write(data, 4096, 17 * 64, 1, 1, "train");
+        Path out = work.resolve("run");
+        CliRun pretrain = CliRun.of("pretrain", "--data-dir", data.toString(), "--out", out.toString(), "--init", NAME,
+                "--revision", "v2", "--seq-len", "16", "--micro-batch-size", "2", "--global-batch-size", "2",
+                "--max-steps", "1", "--warmup-steps", "1");
+        assertEquals(0, pretrain.status(), pretrain.err());
+        HubClient cache = HubClient.builder().cacheDir(work.resolve("djl-cache")).offline(true).build();
+        Path v2 = cache.localDir(REPO, cache.cache().commitOf(REPO, "v2"));
+        assertEquals(v2.toString(), RunManifest.read(out.resolve(RunManifest.FILE_NAME)).orElseThrow().identity()
+                .get("model"), "started from v2's snapshot");
+        assertEquals(List.of(), fake.requests("GET", "/resolve/main/"), "nothing of main was fetched");
+
+        CliRun fromConfig = CliRun.of("pretrain", "--data-dir", data.toString(), "--out", work.resolve("x").toString(),
+                "--config", v2.resolve("config.json").toString(), "--revision", "v2", "--max-steps", "1");
+        assertEquals(2, fromConfig.status(), fromConfig.err());
+        assertTrue(fromConfig.err().contains("--revision selects the commit of --init NAME"), fromConfig.err());
+        CliRun finetune = CliRun.of("finetune", "--model", v2.toString(), "--revision", "v2", "--data",
+                data.toString(), "--out", work.resolve("y").toString());
+        assertEquals(1, finetune.status(), finetune.err());
+        assertTrue(finetune.err().contains("--revision v2 is for a released checkpoint's name, but " + v2
+                + " is a directory"), finetune.err());
     }
 
     /** The bytes of the files the stand-in hub holds at a revision: what a download of it fetches. */
