@@ -58,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
             return speculation();
         }
         Path model = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
-        Benchmark.Result r = Benchmark.run(model, modelOptions.computeType, DeviceOption.resolve(modelOptions.device),
+        Benchmark.Result r = Benchmark.run(model, modelOptions.computeType, modelOptions.device(),
                 promptTokens, newTokens);
         String dtype = ComputeType.of(r.dataType()).toString();
         String device = DeviceOption.name(r.device());
@@ -92,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
         String prompt = Files.readString(speculatePrompt);
         Path model = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
         SpeculationBenchmark.Result r = SpeculationBenchmark.run(model,
-                modelOptions.computeType, DeviceOption.resolve(modelOptions.device), prompt, newTokens,
+                modelOptions.computeType, modelOptions.device(), prompt, newTokens,
                 drafting.speculation(), rounds);
         String dtype = ComputeType.of(r.dataType()).toString();
         if (json) {

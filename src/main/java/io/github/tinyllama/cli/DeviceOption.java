@@ -4,20 +4,26 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
 import java.util.regex.Pattern;
 
 /**
- * {@code --device cpu|gpu|gpu:N|auto}: where a command runs the model. The spelling is checked while parsing
- * (a usage error); whether the engine has that GPU is checked when the model loads, so {@code --help} never
- * starts the engine.
+ * {@code --device cpu|gpu|gpu:N|auto}: where a command runs or trains the model; a mixin of {@link ModelOptions},
+ * {@link TrainingOptions} and {@code bench-train}. The spelling is checked while parsing; whether the engine has
+ * that GPU is checked when the command starts its work, so {@code --help} never starts the engine. Both are usage
+ * errors (exit status 2): the machine cannot do what the command line asks.
  */
 final class DeviceOption {
 
     private static final Pattern SPEC = Pattern.compile("auto|cpu|gpu(:\\d+)?");
 
-    private DeviceOption() {}
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto", converter = Converter.class,
+            description = "cpu, gpu, gpu:N, or auto (the engine's first GPU if it has one, else the CPU)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String spec = "auto";
 
     /** Accepts the four spellings and keeps the text. */
     static final class Converter implements ITypeConverter<String> {
@@ -31,12 +37,13 @@ final class DeviceOption {
     }
 
     /**
-     * The device a spelling names: {@code auto} is the engine's default (its first GPU if it has one, else the
-     * CPU); {@code gpu} is {@code gpu:0}.
+     * The device given: {@code auto} is the engine's default (its first GPU if it has one, else the CPU);
+     * {@code gpu} is {@code gpu:0}.
      *
-     * @throws IllegalArgumentException if the engine has no such GPU
+     * @param command the command whose usage error a missing GPU is
+     * @throws picocli.CommandLine.ParameterException (exit status 2) if the engine has no such GPU
      */
-    static Device resolve(String spec) {
+    Device resolve(CommandSpec command) {
         if (spec.equals("auto")) {
             return Engine.getInstance().defaultDevice();
         }
@@ -46,7 +53,7 @@ final class DeviceOption {
         int id = spec.equals("gpu") ? 0 : Integer.parseInt(spec.substring("gpu:".length()));
         int gpus = Engine.getInstance().getGpuCount();
         if (id >= gpus) {
-            throw new IllegalArgumentException("--device " + spec + ": the engine sees " + gpus + " GPU"
+            throw Usage.error(command, "--device " + spec + ": the engine sees " + gpus + " GPU"
                     + (gpus == 1 ? "" : "s") + (gpus == 0 ? " (a CPU-only libtorch; see docs/devices.md)" : ""));
         }
         return Device.gpu(id);

@@ -1,5 +1,7 @@
 package io.github.tinyllama.cli;
 
+import ai.djl.Device;
+
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LoraSettings;
 import io.github.tinyllama.nn.LoraTarget;
@@ -31,6 +33,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|NAME", defaultValue = "tinyllama-nano",
             description = "Hugging Face model directory, or a released checkpoint's name. Default: ${DEFAULT-VALUE}.")
     String model;
+
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "Branch, tag or commit of a released checkpoint's repository. Default: the catalogue's.")
+    String revision;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training examples (JSON Lines).")
     Path data;
@@ -100,6 +106,7 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         training.check(spec);
+        Device device = training.device(spec);
         Usage.require(spec, loraRank >= 1, "--lora-rank must be at least 1, not " + loraRank);
         Usage.require(spec, loraAlpha > 0, "--lora-alpha must be positive, not " + loraAlpha);
         Usage.require(spec, loraDropout >= 0 && loraDropout < 1, "--lora-dropout must be in [0, 1), not " + loraDropout);
@@ -112,7 +119,7 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--merge folds LoRA adapters into the model: give --lora too");
         }
         double rate = lr != null ? lr : lora ? 2e-4 : 2e-5;
-        Path modelDir = ModelLoading.resolve(model, false);
+        Path modelDir = ModelLoading.resolve(model, revision, false);
         int context = LlamaConfig.load(modelDir).maxPositions();
         // The default cut fits any model; a length the user asked for that the model cannot take is an error.
         int cut = spec.commandLine().getParseResult().hasMatchedOption("--max-seq-len") ? maxSeqLen
@@ -120,19 +127,22 @@ final class FinetuneCommand implements Callable<Integer> {
         FinetuneSettings settings = new FinetuneSettings(epochs, rate, constantLr, warmupRatio, training.microBatch,
                 training.globalBatch, cut, training.weightDecay, 0.9, 0.999, training.gradClip, training.seed,
                 training.saveEvery, trainOnPrompt);
-        try (RunDirectory run = RunDirectory.open(out, manifest(modelDir, settings), files.start())) {
+        try (RunDirectory run = RunDirectory.open(out, manifest(modelDir, settings, device), files.start())) {
             if (!run.notice().isEmpty()) {
                 System.err.println("tinyllama finetune: " + run.notice());
             }
-            train(modelDir, settings);
+            train(modelDir, settings, device);
         }
         System.out.println("Fine-tuned " + (lora ? "adapter" : "model") + " written to " + out
                 + (merge ? " (merged model in " + out.resolve(FinetuneRun.MERGED_DIR) + ")" : ""));
         return 0;
     }
 
-    /** What makes a fine-tuning run this run: the model, the data, and what decides each step's examples and weights. */
-    private RunManifest manifest(Path modelDir, FinetuneSettings settings) throws IOException {
+    /**
+     * What makes a fine-tuning run this run: the model, the data, and what decides each step's examples and weights;
+     * the device is a setting, so a run may resume on another.
+     */
+    private RunManifest manifest(Path modelDir, FinetuneSettings settings, Device device) throws IOException {
         return RunManifest.of("finetune").identity("model", modelDir.toAbsolutePath().normalize())
                 .identity("data", data.toAbsolutePath().normalize() + ", sha256 " + RunManifest.fileFingerprint(data))
                 .identity("template", template).identity("train_on_prompt", trainOnPrompt)
@@ -143,12 +153,13 @@ final class FinetuneCommand implements Callable<Integer> {
                 .setting("warmup_ratio", warmupRatio).setting("micro_batch_size", settings.microBatch())
                 .setting("weight_decay", settings.weightDecay()).setting("grad_clip", settings.gradClip())
                 .setting("save_every", settings.saveEvery()).setting("merge", merge)
-                .setting("eval_data", evalData == null ? null : evalData.toAbsolutePath().normalize());
+                .setting("eval_data", evalData == null ? null : evalData.toAbsolutePath().normalize())
+                .setting("device", DeviceOption.name(device));
     }
 
-    private void train(Path modelDir, FinetuneSettings settings) throws Exception {
+    private void train(Path modelDir, FinetuneSettings settings, Device device) throws Exception {
         int maxSeqLen = settings.maxSeqLen();
-        Finetuner.Builder builder = Finetuner.builder(modelDir, data).optEvalData(evalData).optSettings(settings)
+        Finetuner.Builder builder = Finetuner.builder(modelDir, data).optDevice(device).optEvalData(evalData).optSettings(settings)
                 .optAddTokens(addTokens).setOutDir(out).optResume(files.resume).optBaseModelName(model);
         if (template != null) {
             builder.optTemplate(ChatTemplate.named(template));
@@ -157,9 +168,9 @@ final class FinetuneCommand implements Callable<Integer> {
             builder.optLora(new LoraSettings(loraRank, loraAlpha, loraDropout, LoraTarget.parseAll(loraTargets)));
         }
         try (Finetuner finetuner = builder.build()) {
-            System.err.printf(Locale.ROOT, "tinyllama finetune: %s, %s, %,d trainable parameters; %d examples (%,d trained"
-                    + " tokens, %d cut to %d tokens); step %d of %d%n", modelDir.getFileName(),
-                    lora ? "LoRA" : "full", finetuner.trainableParameters().values().stream()
+            System.err.printf(Locale.ROOT, "tinyllama finetune: %s, %s on %s, %,d trainable parameters; %d examples (%,d"
+                    + " trained tokens, %d cut to %d tokens); step %d of %d%n", modelDir.getFileName(),
+                    lora ? "LoRA" : "full", DeviceOption.name(finetuner.device()), finetuner.trainableParameters().values().stream()
                             .mapToLong(p -> p.getArray().size()).sum(),
                     finetuner.trainData().size(), finetuner.trainData().trainedTokens(),
                     finetuner.trainData().truncated(), maxSeqLen, finetuner.completedSteps(), finetuner.totalSteps());

@@ -25,6 +25,10 @@ final class MergeAdapterCommand implements Callable<Integer> {
             description = "The adapter's base model: a Hugging Face model directory or a released checkpoint's name.")
     String model;
 
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "Branch, tag or commit of a released checkpoint's repository. Default: the catalogue's.")
+    String revision;
+
     @Option(names = "--adapter", required = true, paramLabel = "DIR",
             description = "PEFT adapter directory (adapter_config.json, adapter_model.safetensors).")
     Path adapter;
@@ -42,7 +46,7 @@ final class MergeAdapterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path base = ModelLoading.resolve(model, true);
+        Path base = ModelLoading.resolve(model, revision, true);
         for (Path input : new Path[] {base, adapter}) {
             if (Files.exists(out) && Files.exists(input) && Files.isSameFile(input, out)) {
                 throw new IOException(out + ": the merged model must go to another directory than its "

@@ -38,12 +38,12 @@ final class ModelLoading {
     /** The model alone, for commands given token ids and a directory without a tokenizer. */
     static LanguageModel loadWithoutTokenizer(Path modelDir, ModelOptions options) throws IOException {
         return LanguageModel.load(modelDir, options.adapter(), options.computeType,
-                DeviceOption.resolve(options.device), bytes -> {});
+                options.device(), bytes -> {});
     }
 
     static TinyLlama load(Path modelDir, ModelOptions options, boolean quiet) throws IOException {
         TinyLlama.Builder builder = TinyLlama.builder(modelDir).optComputeType(options.computeType)
-                .optDevice(DeviceOption.resolve(options.device)).optAdapter(options.adapter());
+                .optDevice(options.device()).optAdapter(options.adapter());
         if (quiet || System.console() == null) {
             return builder.load();
         }
@@ -59,16 +59,8 @@ final class ModelLoading {
      * A model directory, or a released checkpoint's name (downloaded into the cache on first use).
      *
      * @param model what the user gave to {@code --model}
+     * @param revision a branch, tag or commit of the checkpoint's repository; null for the catalogue's
      * @param quiet no progress bar
-     */
-    static Path resolve(String model, boolean quiet) throws IOException {
-        return resolve(model, null, quiet);
-    }
-
-    /**
-     * As {@link #resolve(String, boolean)}, at a revision of the checkpoint's repository.
-     *
-     * @param revision a branch, tag or commit; null for the catalogue's
      */
     static Path resolve(String model, String revision, boolean quiet) throws IOException {
         HubClient hub = HubClient.fromEnvironment();

@@ -1,8 +1,13 @@
 package io.github.tinyllama.cli;
 
+import ai.djl.Device;
+
 import io.github.tinyllama.weights.ComputeType;
 
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 
@@ -27,10 +32,20 @@ class ModelOptions {
                     + " whose values fit float16, else float32), float32 or float16. Default: ${DEFAULT-VALUE}.")
     ComputeType computeType;
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto", converter = DeviceOption.Converter.class,
-            description = "cpu, gpu, gpu:N, or auto (the engine's first GPU if it has one, else the CPU)."
-                    + " Default: ${DEFAULT-VALUE}.")
-    String device;
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * The device {@code --device} names.
+     *
+     * @throws picocli.CommandLine.ParameterException (exit status 2) if the engine has no such GPU
+     */
+    Device device() {
+        return device.resolve(command);
+    }
 
     /** The adapter to merge at load time; none on commands without {@code --adapter}. */
     Path adapter() {

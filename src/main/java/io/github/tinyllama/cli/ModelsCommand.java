@@ -14,31 +14,41 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code tinyllama models}: the catalogue, and what of it is cached; works offline. */
+/** {@code tinyllama models}: the catalogue, the size of each download, and what of it is cached; works offline. */
 @Command(name = "models", mixinStandardHelpOptions = true,
         description = {"List the released checkpoints and bundled models: family, training tokens, chat format,",
-            "the paper's commonsense average, and whether each is cached (and where). Makes no request."})
+            "the paper's commonsense average, the size of its download on the hub (asked of the hub's API when",
+            "online, else as the cache remembers it), and whether each is cached (and where). Downloads nothing."})
 final class ModelsCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON array, with the paper's full score tables.")
     boolean json;
 
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "Branch, tag or commit to look at in every checkpoint's repository. Default: the catalogue's.")
+    String revision;
+
     @Override
     public Integer call() throws Exception {
-        List<ReleasedModel> models = ReleasedModel.list(HubClient.fromEnvironment());
+        List<ReleasedModel> models = ReleasedModel.list(HubClient.fromEnvironment(), revision);
         if (json) {
             JsonArray array = new JsonArray();
             models.forEach(m -> array.add(toJson(m)));
             System.out.println(Json.writeWithNulls(array));
             return 0;
         }
-        System.out.printf("%-50s %-6s %-8s %-8s %-9s %s%n", "NAME", "FAMILY", "TOKENS", "CHAT", "AVERAGE", "CACHED");
+        String row = "%-50s %-6s %-8s %-8s %-9s %-10s %s%n";
+        System.out.printf(row, "NAME", "FAMILY", "TOKENS", "CHAT", "AVERAGE", "HUB SIZE", "CACHED");
         for (ReleasedModel m : models) {
-            System.out.printf("%-50s %-6s %-8s %-8s %-9s %s%n", m.name(), m.family(), m.trainingTokens(),
-                    m.chatFormat(), average(m), m.cachedAt() == null ? "no"
-                            : String.format(Locale.ROOT, "%.1f MB in %s", m.bytes() / 1e6, m.cachedAt()));
+            System.out.printf(row, m.name(), m.family(), m.trainingTokens(), m.chatFormat(), average(m),
+                    m.repo() == null ? "-" : m.hubBytes() == null ? "unknown" : megabytes(m.hubBytes()),
+                    m.cachedAt() == null ? "no" : megabytes(m.bytes()) + " in " + m.cachedAt());
         }
         return 0;
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     /** The paper's zero-shot commonsense average, the one score every checkpoint has. */
@@ -62,6 +72,7 @@ final class ModelsCommand implements Callable<Integer> {
         o.addProperty("cached", m.cachedAt() != null);
         o.addProperty("path", m.cachedAt() == null ? null : m.cachedAt().toString());
         o.addProperty("bytes", m.bytes());
+        o.addProperty("hub_bytes", m.hubBytes());
         return o;
     }
 }

@@ -1,7 +1,6 @@
 package io.github.tinyllama.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 
 import io.github.tinyllama.checkpoint.SideFiles;
 import io.github.tinyllama.config.LlamaConfig;
@@ -65,6 +64,11 @@ final class PretrainCommand implements Callable<Integer> {
         String init;
     }
 
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "With --init NAME (or a plan's): branch, tag or commit of the checkpoint's repository."
+                    + " Default: the catalogue's.")
+    String revision;
+
     @Spec
     CommandSpec spec;
 
@@ -110,22 +114,25 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         training.check(spec);
+        Usage.require(spec, revision == null || start.config == null,
+                "--revision selects the commit of --init NAME; a run from --config starts from no checkpoint");
+        Device device = training.device(spec);
         files.check();
-        return plan != null ? runPlan() : runSingle();
+        return plan != null ? runPlan(device) : runSingle(device);
     }
 
-    private int runSingle() throws Exception {
+    private int runSingle(Device device) throws Exception {
         if (maxSteps == null) {
             throw new IllegalArgumentException("give --max-steps (or a multi-stage --plan)");
         }
-        Path init = start.init == null ? null : ModelLoading.resolve(start.init, false);
+        Path init = start.init == null ? null : ModelLoading.resolve(start.init, revision, false);
         LlamaConfig config = model(init, "give --config FILE (from scratch) or --init DIR|NAME");
         TrainingSettings settings = new TrainingSettings(seqLen, training.microBatch, training.globalBatch, maxSteps,
                 new LearningRateSchedule(lr, minLr, warmupSteps, maxSteps), training.weightDecay, beta1, beta2, 1e-8,
                 training.gradClip, training.seed, training.saveEvery);
         checkContext("--seq-len " + seqLen, seqLen, config);
         MixtureSpec spec = mix == null ? null : MixtureSpec.parse(mix);
-        RunManifest manifest = manifest(init).identity("mix", mix).identity("seq_len", seqLen)
+        RunManifest manifest = manifest(init, device).identity("mix", mix).identity("seq_len", seqLen)
                 .identity("seed", training.seed).identity("shuffle", !noShuffle).setting("max_steps", maxSteps)
                 .setting("micro_batch_size", training.microBatch).setting("global_batch_size", training.globalBatch)
                 .setting("lr", lr).setting("min_lr", minLr).setting("warmup_steps", warmupSteps)
@@ -135,7 +142,7 @@ final class PretrainCommand implements Callable<Integer> {
                 MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, spec, seqLen, training.seed, !noShuffle)
                         .checkingVocabulary(config.vocabSize()));
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
-                        peakFlops())) {
+                        peakFlops(device), device)) {
             header(config, trainer, maxSteps, settings.tokensPerStep() + " tokens per step");
             TrainingProgress.run("Training", maxSteps, trainer.step(), bar -> PretrainRun.run(trainer, settings, out, files.metrics, files.plot,
                     m -> bar.update(m.step() - 1, String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tok/s, MFU %.0f%%",
@@ -145,7 +152,7 @@ final class PretrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int runPlan() throws Exception {
+    private int runPlan(Device device) throws Exception {
         List<String> clashing = PLAN_OPTIONS.stream().filter(spec.commandLine().getParseResult()::hasMatchedOption)
                 .toList();
         if (!clashing.isEmpty()) {
@@ -158,20 +165,20 @@ final class PretrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the plan's first stage starts from '" + initName
                     + "': --config (from scratch) contradicts it");
         }
-        Path init = initName == null ? null : ModelLoading.resolve(planRelative(initName), false);
+        Path init = initName == null ? null : ModelLoading.resolve(planRelative(initName), revision, false);
         LlamaConfig config = model(init, "the plan starts from scratch: give --config FILE, or --init DIR|NAME"
                 + " (or an \"init\" in its first stage) to continue pre-training released weights");
         TrainingSettings settings = stages.settings();
         int total = stages.totalSteps();
         checkContext("the plan's seq_len " + stages.seqLen(), stages.seqLen(), config);
-        RunManifest manifest = manifest(init).identity("plan_seq_len", stages.seqLen())
+        RunManifest manifest = manifest(init, device).identity("plan_seq_len", stages.seqLen())
                 .identity("seed", stages.seed()).identity("shuffle", !noShuffle)
                 .setting("plan", RunManifest.fileFingerprint(plan)).setting("steps", total);
         try (RunDirectory run = openRun(manifest);
                 MixtureBlocks data = new MixtureBlocks(Mixture.open(dataDir, stages.prefixes(), stages.mixtureSchedule(),
                 stages.seqLen(), stages.seed(), !noShuffle).checkingVocabulary(config.vocabSize()));
                 Pretrainer trainer = Pretrainer.prepare(config, init, files.resume, settings, data, out, sideFiles(),
-                        peakFlops())) {
+                        peakFlops(device), device)) {
             PretrainPlan.Stage now = stages.stages().get(stages.stageIndexAt(trainer.step()));
             header(config, trainer, total, stages.stages().size() + " stages, now '" + now.name() + "'");
             TrainingProgress.run("Training", total, trainer.step(), bar -> PretrainRun.run(trainer, stages, data, out, files.metrics, files.plot,
@@ -182,14 +189,18 @@ final class PretrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The run's identity common to single runs and plans: the model it starts from and the data. */
-    private RunManifest manifest(Path init) throws IOException {
+    /**
+     * The run's identity common to single runs and plans: the model it starts from and the data; the device is a
+     * setting, so a run may resume on another.
+     */
+    private RunManifest manifest(Path init, Device device) throws IOException {
         return RunManifest.of("pretrain")
                 .identity("model", init != null ? init.toAbsolutePath().normalize()
                         : "config sha256 " + RunManifest.fileFingerprint(start.config))
                 .identity("data", dataDir.toAbsolutePath().normalize() + ", " + RunManifest.treeFingerprint(dataDir,
                         p -> p.getFileName().toString().endsWith(PackedFormat.SUFFIX)))
-                .setting("tokenizer", tokenizer == null ? null : tokenizer.toAbsolutePath().normalize());
+                .setting("tokenizer", tokenizer == null ? null : tokenizer.toAbsolutePath().normalize())
+                .setting("device", DeviceOption.name(device));
     }
 
     private RunDirectory openRun(RunManifest manifest) throws IOException {
@@ -224,14 +235,13 @@ final class PretrainCommand implements Callable<Integer> {
         return LlamaConfig.load(init);
     }
 
-    private static double peakFlops() {
-        Device device = Engine.getInstance().defaultDevice();
+    private static double peakFlops(Device device) {
         return Flops.measurePeak(device, device.isGpu() ? 4096 : 1024);
     }
 
     private static void header(LlamaConfig config, Pretrainer trainer, int total, String what) {
         System.err.printf(Locale.ROOT, "tinyllama pretrain: %,d parameters, %s, step %d of %d, %s,"
-                + " matmul peak %.1f GFLOP/s%n", config.parameterCount(), Engine.getInstance().defaultDevice(),
+                + " matmul peak %.1f GFLOP/s%n", config.parameterCount(), DeviceOption.name(trainer.device()),
                 trainer.step(), total, what, trainer.peakFlops() / 1e9);
     }
 

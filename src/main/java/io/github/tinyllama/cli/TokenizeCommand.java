@@ -9,7 +9,9 @@ import io.github.tinyllama.util.FileErrors;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,6 +25,9 @@ import java.util.concurrent.Callable;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Print the token ids of a text as a JSON array (one array per line with --file).")
 final class TokenizeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @ArgGroup(multiplicity = "1")
     Source source;
@@ -47,13 +52,19 @@ final class TokenizeCommand implements Callable<Integer> {
         Path file;
     }
 
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "Branch, tag or commit of a released checkpoint's repository, with --model NAME. Default: the catalogue's.")
+    String revision;
+
     @Option(names = "--no-bos", description = "Do not add the beginning-of-sequence token.")
     boolean noBos;
 
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (LlamaTokenizer tokenizer = LlamaTokenizer.load(source.model != null ? ModelLoading.resolve(source.model, true) : source.tokenizer)) {
+        Usage.require(spec, revision == null || source.model != null, "--revision goes with --model NAME, not --tokenizer");
+        Path dir = source.model != null ? ModelLoading.resolve(source.model, revision, true) : source.tokenizer;
+        try (LlamaTokenizer tokenizer = LlamaTokenizer.load(dir)) {
             if (input.text != null) {
                 out.println(Json.write(Json.ids(tokenizer.encode(input.text, !noBos))));
                 return 0;

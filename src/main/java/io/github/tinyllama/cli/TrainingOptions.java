@@ -1,5 +1,8 @@
 package io.github.tinyllama.cli;
 
+import ai.djl.Device;
+
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -28,6 +31,9 @@ final class TrainingOptions {
     @Option(names = "--save-every", paramLabel = "N", description = "Checkpoint every N steps (0: at the end only).")
     int saveEvery;
 
+    @Mixin
+    DeviceOption device = new DeviceOption();
+
     /** Picocli's own instance, for help on the class alone; the commands pass their defaults. */
     TrainingOptions() {
         this(1, 1, 0, 0);
@@ -44,6 +50,15 @@ final class TrainingOptions {
         Usage.require(spec, weightDecay >= 0, "--weight-decay must not be negative, not " + weightDecay);
         Usage.require(spec, gradClip >= 0, "--grad-clip must not be negative, not " + gradClip);
         Usage.require(spec, saveEvery >= 0, "--save-every must not be negative, not " + saveEvery);
+    }
+
+    /**
+     * The device {@code --device} names.
+     *
+     * @throws picocli.CommandLine.ParameterException (exit status 2) if the engine has no such GPU
+     */
+    Device device(CommandSpec spec) {
+        return device.resolve(spec);
     }
 
     TrainingOptions(int microBatch, int globalBatch, double weightDecay, long seed) {

@@ -156,6 +156,11 @@ public final class Finetuner implements AutoCloseable {
         return train;
     }
 
+    /** Where the weights and every step's arrays live. */
+    public Device device() {
+        return model.getNDManager().getDevice();
+    }
+
     /** The model being trained. */
     public LlamaNetwork network() {
         return block;
@@ -373,6 +378,7 @@ public final class Finetuner implements AutoCloseable {
         private Path outDir;
         private boolean resume;
         private String baseModelName;
+        private Device device;
 
         private Builder(Path modelDir, Path data) {
             this.modelDir = modelDir;
@@ -421,6 +427,12 @@ public final class Finetuner implements AutoCloseable {
             return this;
         }
 
+        /** Where to train: the weights, the optimizer's moments and every step's arrays; default: the engine's default device. */
+        public Builder optDevice(Device value) {
+            device = value;
+            return this;
+        }
+
         /** Continue from the newest complete checkpoint under the output directory, if there is one. */
         public Builder optResume(boolean value) {
             resume = value;
@@ -459,7 +471,7 @@ public final class Finetuner implements AutoCloseable {
             }
             ChatTemplate chosen = template != null ? template : ChatTemplate.detect(modelDir).orElse(ChatTemplate.NONE);
             LlamaTokenizer tokenizer = LlamaTokenizer.load(tokenizerDir);
-            Model model = Model.newInstance("tinyllama-finetune", (Device) null, "PyTorch");
+            Model model = Model.newInstance("tinyllama-finetune", device, "PyTorch");
             try {
                 LlamaNetwork block = new LlamaNetwork(LlamaConfig.load(weightsDir));
                 try (Checkpoint checkpoint = Checkpoint.open(weightsDir)) {

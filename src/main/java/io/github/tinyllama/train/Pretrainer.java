@@ -1,5 +1,6 @@
 package io.github.tinyllama.train;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -77,13 +78,25 @@ public final class Pretrainer implements AutoCloseable {
      * @param outDir where checkpoints go
      * @param sideFiles files copied into every checkpoint (tokenizer files)
      * @param peakFlops the machine's FLOP/s for MFU (0 to report none)
-     * @return the trainer, positioned at the step and data position to run next
+     * @return the trainer, positioned at the step and data position to run next, on the engine's default device
      * @throws IOException if a checkpoint cannot be read
      */
     public static Pretrainer prepare(LlamaConfig config, Path init, boolean resume, TrainingSettings settings,
             TokenBlocks data, Path outDir, List<Path> sideFiles, double peakFlops) throws IOException {
+        return prepare(config, init, resume, settings, data, outDir, sideFiles, peakFlops,
+                Engine.getInstance().defaultDevice());
+    }
+
+    /**
+     * As {@link #prepare(LlamaConfig, Path, boolean, TrainingSettings, TokenBlocks, Path, List, double)}, on a
+     * chosen device: the weights, the optimizer's moments and every step's arrays live there.
+     *
+     * @param device where to train
+     */
+    public static Pretrainer prepare(LlamaConfig config, Path init, boolean resume, TrainingSettings settings,
+            TokenBlocks data, Path outDir, List<Path> sideFiles, double peakFlops, Device device) throws IOException {
         Engine.getInstance().setRandomSeed((int) settings.seed());
-        Model model = Model.newInstance("tinyllama-train", (ai.djl.Device) null, "PyTorch");
+        Model model = Model.newInstance("tinyllama-train", device, "PyTorch");
         try {
             LlamaNetwork block = new LlamaNetwork(config);
             model.setBlock(block);
@@ -134,6 +147,11 @@ public final class Pretrainer implements AutoCloseable {
     /** The machine's FLOP/s the MFU is measured against (0: none). */
     public double peakFlops() {
         return peakFlops;
+    }
+
+    /** Where the weights and every step's arrays live. */
+    public Device device() {
+        return model.getNDManager().getDevice();
     }
 
     /** The block being trained. */

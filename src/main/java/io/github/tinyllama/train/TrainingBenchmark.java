@@ -1,7 +1,6 @@
 package io.github.tinyllama.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 
 import io.github.tinyllama.config.LlamaConfig;
 
@@ -28,8 +27,10 @@ public final class TrainingBenchmark {
      *     and the model's own projections
      * @param flopsPerToken model FLOPs per trained token
      * @param parameters the model's parameter count
+     * @param device where it trained
      */
-    public record Result(double tokensPerSecond, double mfu, double peakFlops, double flopsPerToken, long parameters) {}
+    public record Result(double tokensPerSecond, double mfu, double peakFlops, double flopsPerToken, long parameters,
+            Device device) {}
 
     /**
      * Trains {@code steps} optimizer steps (after one warm-up step) on random blocks.
@@ -38,18 +39,19 @@ public final class TrainingBenchmark {
      * @param seqLen tokens per sequence
      * @param microBatch sequences per optimizer step
      * @param steps measured steps
+     * @param device where to train and measure the peak
      * @return the measurements
      * @throws IOException if the scratch directory cannot be made
      */
-    public static Result run(LlamaConfig config, int seqLen, int microBatch, int steps) throws IOException {
-        Device device = Engine.getInstance().defaultDevice();
+    public static Result run(LlamaConfig config, int seqLen, int microBatch, int steps, Device device)
+            throws IOException {
         double peak = Flops.measurePeak(device,
                 Flops.gemmShapes(config, (long) seqLen * microBatch, device.isGpu() ? 4096 : 1024));
         TrainingSettings settings = new TrainingSettings(seqLen, microBatch, microBatch, steps + 1,
                 new LearningRateSchedule(1e-4, 1e-5, 1, steps + 1), 0.1, 0.9, 0.95, 1e-8, 1.0, 0, 0);
         Path scratch = Files.createTempDirectory("tinyllama-bench-train");
         try (Pretrainer trainer = Pretrainer.prepare(config, null, false, settings, new RandomBlocks(config, seqLen),
-                scratch, List.of(), peak)) {
+                scratch, List.of(), peak, device)) {
             trainer.trainStep();
             long started = System.nanoTime();
             for (int i = 0; i < steps; i++) {
@@ -59,7 +61,7 @@ public final class TrainingBenchmark {
             double tokensPerSecond = steps * settings.tokensPerStep() / seconds;
             double flopsPerToken = Flops.trainingPerToken(config, seqLen);
             return new Result(tokensPerSecond, tokensPerSecond * flopsPerToken / peak, peak, flopsPerToken,
-                    config.parameterCount());
+                    config.parameterCount(), trainer.device());
         } finally {
             Files.deleteIfExists(scratch);
         }

@@ -106,6 +106,10 @@ final class CheckpointFetch {
         }
         Path dir = hub.download(repo, sha, files, progress);
         hub.cache().recordSnapshot(repo, revision, sha, files);
+        Long hubBytes = listing.bytesOf(files);
+        if (hubBytes != null) {
+            hub.cache().recordHubBytes(repo, revision, hubBytes);
+        }
         return dir;
     }
 

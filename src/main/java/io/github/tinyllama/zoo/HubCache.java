@@ -24,8 +24,8 @@ import java.util.Properties;
  * revision name without asking the hub for its commit (the catalogue's fallback) sit in
  * {@code {root}/{repo--}/{revision--}/}. Records and locks sit apart, in
  * {@code {root}/{repo--}/.complete/{revision--}/{file}.sha256} and {@code .lock}, with a snapshot's
- * file list in {@code snapshot.files} beside them, so the snapshot directory holds only the
- * repository's files.
+ * file list in {@code snapshot.files} and the revision's download size on the hub in {@code hub.size}
+ * beside them, so the snapshot directory holds only the repository's files.
  */
 final class HubCache {
     private static final String RECORD_DIR = ".complete";
@@ -33,6 +33,8 @@ final class HubCache {
     private static final String SNAPSHOTS = "snapshots";
     /** Cannot be mistaken for a record or lock, which end in .sha256 and .lock. */
     private static final String SNAPSHOT_LIST = "snapshot.files";
+    /** The bytes a revision's download takes on the hub, as last asked; not a record or lock either. */
+    private static final String HUB_SIZE = "hub.size";
 
     private final Path root;
     private final boolean offline;
@@ -93,6 +95,30 @@ final class HubCache {
             }
         }
         return files;
+    }
+
+    /** Remembers the bytes a revision's download takes on the hub, for listing them offline. */
+    void recordHubBytes(String repo, String revision, long bytes) throws IOException {
+        Path file = hubSizeFile(repo, revision);
+        Files.createDirectories(file.getParent());
+        AtomicFiles.writeString(file, bytes + "\n");
+    }
+
+    /** The bytes last recorded by {@link #recordHubBytes}, or null when none were (or the record is unreadable). */
+    Long hubBytes(String repo, String revision) throws IOException {
+        Path file = hubSizeFile(repo, revision);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return Long.parseLong(Files.readString(file).trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private Path hubSizeFile(String repo, String revision) {
+        return repoDir(repo).resolve(RECORD_DIR).resolve(HubNames.flat(revision)).resolve(HUB_SIZE);
     }
 
     private Path snapshotList(String repo, String sha) {

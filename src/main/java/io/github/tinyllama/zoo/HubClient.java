@@ -233,11 +233,16 @@ public final class HubClient {
      *     or lists an unsafe name ({@link HubException.Kind#UNSAFE_NAME})
      */
     RepoListing listing(String repo, String revision) throws IOException {
+        return listing(repo, revision, maxAttempts);
+    }
+
+    /** As {@link #listing(String, String)}, trying at most {@code attempts} times. */
+    RepoListing listing(String repo, String revision, int attempts) throws IOException {
         if (offline) {
             throw new HubException(HubException.Kind.OFFLINE, "Offline mode is on; cannot ask the hub what "
                     + repo + "@" + revision + " holds");
         }
-        return RepoListing.fetch(this, http, repo, revision);
+        return RepoListing.fetch(this, http, repo, revision, attempts);
     }
 
     HubCache cache() {

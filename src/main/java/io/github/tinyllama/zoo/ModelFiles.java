@@ -5,6 +5,7 @@ import io.github.tinyllama.checkpoint.SideFiles;
 import io.github.tinyllama.config.LlamaConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Chooses what a model needs from the files a repository holds: the weights in the first form found
@@ -45,5 +46,22 @@ record ModelFiles(List<String> files, String index) {
             }
         }
         return new ModelFiles(List.copyOf(files), weights.endsWith(".index.json") ? weights : null);
+    }
+
+    /**
+     * The bytes a download of these files takes on the hub, without reading the shard index: its shards are the
+     * files named as transformers names them ({@code model-00001-of-00002.safetensors} beside
+     * {@code model.safetensors.index.json}). Null when the listing gives no size for one of them.
+     */
+    Long hubBytes(RepoListing listing) {
+        List<String> all = new ArrayList<>(files);
+        if (index != null) {
+            String single = index.substring(0, index.length() - ".index.json".length());
+            int dot = single.lastIndexOf('.');
+            Pattern shard = Pattern.compile(Pattern.quote(single.substring(0, dot)) + "-\\d+-of-\\d+"
+                    + Pattern.quote(single.substring(dot)));
+            listing.files().stream().filter(f -> shard.matcher(f).matches()).forEach(all::add);
+        }
+        return listing.bytesOf(all);
     }
 }

@@ -23,24 +23,34 @@ import java.util.stream.Stream;
  * @param paper the scores the TinyLlama authors published (benchmark tables), or null
  * @param cachedAt the local directory when it is on disk (a commit's snapshot for a hub model), else null
  * @param bytes the size of its files on disk, which are the hub's files, when cached; else null
+ * @param hubBytes the size of what its download fetches from the hub (config, weights with every shard,
+ *     tokenizer and side files) when the hub or the cache knows it; else null (and for a bundled model)
  */
 public record ReleasedModel(String name, String repo, String revision, String family, String trainingTokens,
-        String chatFormat, String license, String description, JsonObject paper, Path cachedAt, Long bytes) {
+        String chatFormat, String license, String description, JsonObject paper, Path cachedAt, Long bytes,
+        Long hubBytes) {
 
     /**
-     * Every catalogue entry, with what the cache holds; makes no request.
+     * Every catalogue entry, with what the cache holds and the size of its download on the hub. Online, the hub's
+     * API is asked once for each repository's file sizes (no file is downloaded); offline, or when the hub cannot
+     * be asked, the sizes come from the cache (remembered by earlier listings and downloads).
      *
-     * @param hub the client whose cache is looked in
+     * @param hub the client whose cache is looked in and whose hub is asked
+     * @param revision a branch, tag or commit to look at in every repository; null for the catalogue's
      * @return the models in catalogue order
      * @throws IOException if the cache cannot be read
      */
-    public static List<ReleasedModel> list(HubClient hub) throws IOException {
+    public static List<ReleasedModel> list(HubClient hub, String revision) throws IOException {
         CheckpointFetch fetch = new CheckpointFetch(hub);
+        HubSizes sizes = new HubSizes(hub);
         List<ReleasedModel> models = new ArrayList<>();
         for (CatalogEntry e : Catalog.entries()) {
-            Path dir = fetch.cached(e, null);
-            models.add(new ReleasedModel(e.artifactId(), e.repo(), e.revision(), e.family(), e.tokensLabel(),
-                    e.chatFormat(), e.license(), e.description(), e.paper(), dir, dir == null ? null : sizeOf(dir)));
+            boolean onHub = e.bundled() == null;
+            String rev = onHub && revision != null ? revision : e.revision();
+            Path dir = fetch.cached(e, rev);
+            models.add(new ReleasedModel(e.artifactId(), e.repo(), rev, e.family(), e.tokensLabel(), e.chatFormat(),
+                    e.license(), e.description(), e.paper(), dir, dir == null ? null : sizeOf(dir),
+                    onHub ? sizes.of(e, rev) : null));
         }
         return models;
     }

@@ -1,5 +1,6 @@
 package io.github.tinyllama.zoo;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
@@ -36,6 +37,7 @@ public final class TinyLlamaBlockFactory implements BlockFactory {
 
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
+        checkDevice(model);
         LlamaConfig config = LlamaConfig.load(modelPath);
         LlamaNetwork block = new LlamaNetwork(config);
         try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
@@ -47,6 +49,17 @@ public final class TinyLlamaBlockFactory implements BlockFactory {
             LoraAdapters.merge(block, Path.of(adapter.toString()), model.getNDManager());
         }
         return block;
+    }
+
+    /** A GPU the engine lacks would fail in libtorch at the first weight, in a page-long message. */
+    private static void checkDevice(Model model) {
+        Device device = model.getNDManager().getDevice();
+        int gpus = model.getNDManager().getEngine().getGpuCount();
+        if (device.isGpu() && device.getDeviceId() >= gpus) {
+            throw new IllegalArgumentException("the Criteria's device " + device + " is not there: the engine sees "
+                    + gpus + " GPU" + (gpus == 1 ? "" : "s") + (gpus == 0 ? " (a CPU-only libtorch; see docs/devices.md)"
+                    : ""));
+        }
     }
 
     static ComputeType computeType(Map<String, ?> arguments) {

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code X-Linked-ETag} and {@code X-Linked-Size}, and records every request.
  *
  * <p>{@code /api/models/{repo}/revision/{revision}} answers as the hub's API does: the commit {@code sha}
- * and {@code siblings}. The sha is a hash of the revision's current files, and answering freezes
+ * and {@code siblings} (with their sizes when asked with {@code ?blobs=true}). The sha is a hash of the revision's current files, and answering freezes
  * those files under {@code /resolve/{sha}/}, so a branch that moves later keeps its old commit.
  */
 public final class FakeHub implements AutoCloseable {
@@ -230,6 +230,7 @@ public final class FakeHub implements AutoCloseable {
         StringBuilder tree = new StringBuilder();
         current.forEach((name, body) -> tree.append(name).append(' ').append(sha256(body)).append('\n'));
         String sha = sha1(tree.toString().getBytes(StandardCharsets.UTF_8));
+        boolean blobs = "blobs=true".equals(ex.getRequestURI().getQuery());
         JsonArray siblings = new JsonArray();
         current.forEach((name, body) -> {
             files.put(path(repo, sha, name), body);
@@ -239,6 +240,17 @@ public final class FakeHub implements AutoCloseable {
             }
             JsonObject sibling = new JsonObject();
             sibling.addProperty("rfilename", name);
+            if (blobs) {
+                // As the hub answers ?blobs=true: every file's size, and an LFS file's sha256 and size again.
+                sibling.addProperty("size", body.length);
+                if (lfsSha != null) {
+                    JsonObject lfsInfo = new JsonObject();
+                    lfsInfo.addProperty("sha256", lfsSha);
+                    lfsInfo.addProperty("size", body.length);
+                    lfsInfo.addProperty("pointerSize", 134);
+                    sibling.add("lfs", lfsInfo);
+                }
+            }
             siblings.add(sibling);
         });
         synchronized (extraSiblings) {

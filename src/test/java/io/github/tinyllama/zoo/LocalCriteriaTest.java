@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.repository.zoo.Criteria;
@@ -16,6 +17,7 @@ import io.github.tinyllama.generate.GenerationResult;
 import io.github.tinyllama.generate.TextStream;
 import io.github.tinyllama.generate.Speculation;
 import io.github.tinyllama.generate.TinyLlama;
+import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.testing.TinyModels;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -59,6 +61,31 @@ class LocalCriteriaTest {
         try (TinyLlama llm = TinyLlama.load(dir)) {
             return llm.generate("Hello", GenerationConfig.greedy(6)).text();
         }
+    }
+
+    /** optDevice is where the zoo puts the weights; on the CPU (the only device here) the output is the Java API's. */
+    @Test
+    void optDeviceIsWhereTheWeightsLive() throws Exception {
+        Criteria<String, String> onCpu = localCriteria().toBuilder().optDevice(Device.cpu()).build();
+        try (ZooModel<String, String> model = onCpu.loadModel(); Predictor<String, String> p = model.newPredictor()) {
+            assertEquals(Device.cpu(), model.getNDManager().getDevice());
+            ((LlamaNetwork) model.getBlock()).parametersByName().forEach((name, parameter) ->
+                    assertEquals(Device.cpu(), parameter.getArray().getDevice(), name));
+            assertEquals(greedyHello(), p.predict("Hello"));
+        }
+    }
+
+    /** optDevice reaches the block: a GPU the engine lacks is named as such instead of failing inside libtorch. */
+    @Test
+    void optDeviceNamingAMissingGpuFailsClearly() {
+        int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
+        Criteria<String, String> missing = localCriteria().toBuilder().optDevice(Device.gpu(gpus)).build();
+        Exception e = assertThrows(Exception.class, missing::loadModel);
+        Throwable cause = e;
+        while (!(cause instanceof IllegalArgumentException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause.getMessage().contains("the engine sees " + gpus + " GPU"), String.valueOf(e));
     }
 
     /** batchPredict decodes its inputs together; each answer is the one the Java API gives alone. */
