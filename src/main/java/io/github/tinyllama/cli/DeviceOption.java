@@ -11,9 +11,9 @@ import java.util.regex.Pattern;
 /**
  * {@code --device cpu|gpu|gpu:N|auto}: where a command runs the model. The spelling is checked while parsing
  * (a usage error); whether the engine has that GPU is checked when the model loads, so {@code --help} never
- * starts the engine.
+ * starts the engine. Public for the Spark jobs, which take the same spellings.
  */
-final class DeviceOption {
+public final class DeviceOption {
 
     private static final Pattern SPEC = Pattern.compile("auto|cpu|gpu(:\\d+)?");
 
@@ -36,7 +36,7 @@ final class DeviceOption {
      *
      * @throws IllegalArgumentException if the engine has no such GPU
      */
-    static Device resolve(String spec) {
+    public static Device resolve(String spec) {
         if (spec.equals("auto")) {
             return Engine.getInstance().defaultDevice();
         }
@@ -53,7 +53,7 @@ final class DeviceOption {
     }
 
     /** A device as {@code --device} and the JSON outputs spell it: {@code cpu} or {@code gpu:N}. */
-    static String name(Device device) {
+    public static String name(Device device) {
         return device.isGpu() ? "gpu:" + device.getDeviceId() : device.getDeviceType();
     }
 }
