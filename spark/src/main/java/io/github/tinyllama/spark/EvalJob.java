@@ -13,8 +13,6 @@ import io.github.tinyllama.util.AtomicFiles;
 import io.github.tinyllama.util.OutputFiles;
 import io.github.tinyllama.zoo.HubClient;
 
-import org.apache.spark.sql.SparkSession;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -96,15 +94,10 @@ final class EvalJob implements Callable<Integer> {
         DataFiles.Fetcher fetcher = noDownload ? null : hub::downloadFile;
         Evaluator.Plan plan = Evaluator.plan(chosen, dataDir, limit, fetcher);
         ModelSpec model = job.spec();
-        Evaluator.Results results;
-        SparkSession spark = job.session("eval");
-        try {
-            results = new SparkEvaluation(model, batchSize, !noContextReuse, job.partitions).evaluate(spark, plan);
-        } finally {
-            spark.stop();
-        }
-        System.err.printf(Locale.ROOT, "scored %d requests in %.1f s (%.2f requests/s) on %s%n",
-                results.samples().size(), results.seconds(), results.requestsPerSecond(), spark.sparkContext().master());
+        SparkEvaluation evaluation = new SparkEvaluation(model, batchSize, !noContextReuse, job.partitions);
+        Evaluator.Results results = job.inSession("eval", spark -> evaluation.evaluate(spark, plan));
+        System.err.printf(Locale.ROOT, "scored %d requests in %.1f s (%.2f requests/s)%n",
+                results.samples().size(), results.seconds(), results.requestsPerSecond());
         if (output != null) {
             AtomicFiles.writeString(output, GSON.toJson(Reports.resultsJson(results, job.model)) + "\n");
         }

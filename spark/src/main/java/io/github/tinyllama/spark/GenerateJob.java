@@ -2,7 +2,6 @@ package io.github.tinyllama.spark;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,15 +70,12 @@ final class GenerateJob implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        String format = OutputDirectory.format(io.output, io.format);
-        SparkSession spark = job.session("generate");
-        try {
+        String format = io.format(spec);
+        return job.inSession("generate", spark -> {
             Dataset<Row> input = InputFiles.read(spark, io.input,
                     List.of(new InputFiles.Field("prompt", false), new InputFiles.Field("prompt_ids", true)));
             OutputDirectory.write(llm.generate(input), io.output, format);
-        } finally {
-            spark.stop();
-        }
-        return 0;
+            return 0;
+        });
     }
 }

@@ -4,8 +4,16 @@ import org.apache.spark.sql.SparkSession;
 
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /** The options every job shares: where Spark runs, which model, and how the work is split. */
 final class JobOptions {
+
+    /** A job's work in its session. */
+    interface Work<T> {
+        T run(SparkSession spark) throws Exception;
+    }
 
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master: local[N], spark://HOST:PORT, ... Default: spark-submit's, else local[*].")
@@ -31,12 +39,26 @@ final class JobOptions {
             description = "Tasks to split the work into; 0 for Spark's default parallelism. Default: ${DEFAULT-VALUE}.")
     int partitions;
 
+    /** The model; a local directory by its absolute path, since executors run in directories of their own. */
     ModelSpec spec() {
-        return new ModelSpec(model, revision, computeType, device);
+        Path dir = Path.of(model);
+        return new ModelSpec(Files.isDirectory(dir) ? dir.toAbsolutePath().normalize().toString() : model, revision,
+                computeType, device);
     }
 
-    /** The session of a job: the asked master, or spark-submit's, or every local core. */
-    SparkSession session(String job) {
-        return Sessions.builder(master, "tinyllama-spark " + job).getOrCreate();
+    /**
+     * Runs a job in a session: the asked master, or spark-submit's, or every local core. A session that was
+     * already running (a caller's, in tests or an embedding application) is used and left running.
+     */
+    <T> T inSession(String job, Work<T> work) throws Exception {
+        boolean existed = SparkSession.getDefaultSession().isDefined();
+        SparkSession spark = Sessions.builder(master, "tinyllama-spark " + job).getOrCreate();
+        try {
+            return work.run(spark);
+        } finally {
+            if (!existed) {
+                spark.stop();
+            }
+        }
     }
 }

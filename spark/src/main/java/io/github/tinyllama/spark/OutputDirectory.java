@@ -22,6 +22,9 @@ final class OutputDirectory {
     /** The format a directory's name asks for: JSON Lines for {@code .jsonl} or {@code .json}, else Parquet. */
     static String format(String dir, String given) {
         if (given != null) {
+            if (!given.equals("parquet") && !given.equals("jsonl")) {
+                throw new IllegalArgumentException("--format must be parquet or jsonl, not '" + given + "'");
+            }
             return given;
         }
         String lower = dir.toLowerCase(Locale.ROOT);

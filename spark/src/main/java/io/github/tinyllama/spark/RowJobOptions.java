@@ -18,4 +18,13 @@ final class RowJobOptions {
     @Option(names = "--format", paramLabel = "FORMAT",
             description = "parquet or jsonl. Default: jsonl for an --output ending in .jsonl or .json, else parquet.")
     String format;
+
+    /** The output's format, from {@code --format} or the directory's name. */
+    String format(picocli.CommandLine.Model.CommandSpec spec) {
+        try {
+            return OutputDirectory.format(output, format);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 }

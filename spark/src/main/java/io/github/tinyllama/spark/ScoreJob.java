@@ -2,10 +2,11 @@ package io.github.tinyllama.spark;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,6 +16,9 @@ import java.util.concurrent.Callable;
         description = "Per-token log-probabilities of each row's 'text' (the fields of 'tinyllama score --json').")
 final class ScoreJob implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     JobOptions job;
 
@@ -23,16 +27,13 @@ final class ScoreJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String format = OutputDirectory.format(io.output, io.format);
-        SparkSession spark = job.session("score");
-        try {
+        String format = io.format(spec);
+        TinyLlamaSpark llm = TinyLlamaSpark.builder(job.spec()).optPartitions(job.partitions)
+                .optSource(io.input).build();
+        return job.inSession("score", spark -> {
             Dataset<Row> input = InputFiles.read(spark, io.input, List.of(new InputFiles.Field("text", false)));
-            TinyLlamaSpark llm = TinyLlamaSpark.builder(job.spec()).optPartitions(job.partitions)
-                    .optSource(io.input).build();
             OutputDirectory.write(llm.score(input), io.output, format);
-        } finally {
-            spark.stop();
-        }
-        return 0;
+            return 0;
+        });
     }
 }
