@@ -1,16 +1,19 @@
 package io.github.tinyllama.spark;
 
+import io.github.tinyllama.cli.SamplingOptions;
+import io.github.tinyllama.generate.GenerationConfig;
+import io.github.tinyllama.generate.Speculation;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -29,43 +32,25 @@ final class GenerateJob implements Callable<Integer> {
     @Mixin
     RowJobOptions io;
 
+    @Mixin
+    SamplingOptions sampling;
+
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
             description = "Most prompts an executor decodes together. Default: ${DEFAULT-VALUE}.")
     int batchSize;
-
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "128", description = "Default: ${DEFAULT-VALUE}.")
-    int maxNewTokens;
-
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
-            description = "0 (default) decodes greedily; above 0 samples.")
-    double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Sample among the K most likely tokens (0 = all).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling threshold (1 = off).")
-    double topP;
-
-    @Option(names = "--repetition-penalty", paramLabel = "R", defaultValue = "1", description = "HF-style penalty (1 = off).")
-    double repetitionPenalty;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "The job's sampling seed. Default: 0.")
-    long seed;
-
-    @Option(names = "--stop", paramLabel = "STR", description = "Stop before this text (repeatable).")
-    List<String> stop = new ArrayList<>();
 
     @Option(names = "--left-truncate", description = "Drop the start of a prompt that does not fit the context.")
     boolean leftTruncate;
 
     @Override
     public Integer call() throws Exception {
-        Sampling sampling;
+        GenerationConfig config = sampling.config(leftTruncate);
+        if (!config.speculation().equals(Speculation.OFF)) {
+            throw new ParameterException(spec.commandLine(), "--speculate is not supported by the Spark job");
+        }
         TinyLlamaSpark llm;
         try {
-            sampling = new Sampling(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed,
-                    stop == null ? List.of() : stop, leftTruncate);
-            llm = TinyLlamaSpark.builder(job.spec()).optSampling(sampling).optBatchSize(batchSize)
+            llm = TinyLlamaSpark.builder(job.spec()).optSampling(Sampling.of(config)).optBatchSize(batchSize)
                     .optPartitions(job.partitions).optSource(io.input).build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

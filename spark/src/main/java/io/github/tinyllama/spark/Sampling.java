@@ -28,6 +28,12 @@ public record Sampling(int maxNewTokens, double temperature, int topK, double to
         config(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stop, leftTruncate);
     }
 
+    /** The settings of a generation config; its seed becomes the job's. */
+    public static Sampling of(GenerationConfig c) {
+        return new Sampling(c.maxNewTokens(), c.temperature(), c.topK(), c.topP(), c.repetitionPenalty(), c.seed(),
+                c.stopStrings(), c.leftTruncate());
+    }
+
     /** Greedy decoding of at most {@code maxNewTokens} tokens. */
     public static Sampling greedy(int maxNewTokens) {
         return new Sampling(maxNewTokens, 0, 0, 1, 1, 0, List.of(), false);

@@ -10,6 +10,7 @@ import io.github.tinyllama.generate.TinyLlama;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class SparkEvaluation {
     private final int batchSize;
     private final boolean shareContexts;
     private final int partitions;
+    private double lastScoringSeconds;
 
     /**
      * @param model the model every executor loads
@@ -84,11 +86,14 @@ public final class SparkEvaluation {
         ModelSpec spec = model;
         int batch = batchSize;
         boolean share = shareContexts;
+        LongAccumulator scoringNanos = spark.sparkContext().longAccumulator("tinyllama scoring nanoseconds");
         long start = System.nanoTime();
-        JavaRDD<Scored> scored = context.parallelize(questions, Math.max(1, Math.min(slices, questions.size())))
-                .mapPartitions(part -> scorePartition(part, spec, batch, share));
+        int tasks = Math.max(1, Math.min(slices, questions.size()));
+        JavaRDD<Scored> scored = context.parallelize(dealt(questions, tasks), tasks)
+                .mapPartitions(part -> scorePartition(part, spec, batch, share, scoringNanos));
         List<Scored> all = scored.collect();
         double seconds = (System.nanoTime() - start) / 1e9;
+        lastScoringSeconds = scoringNanos.value() / 1e9;
 
         double[] lls = new double[next];
         boolean[] greedy = new boolean[next];
@@ -107,14 +112,41 @@ public final class SparkEvaluation {
         return plan.results(new LoglikelihoodScorer.Scores(lls, greedy), seconds);
     }
 
+    /**
+     * The questions dealt round the tasks like cards, in an order that Spark's contiguous slicing then hands
+     * out: each task gets its share of every task's questions, not one task the long MMLU prompts.
+     */
+    private static List<Question> dealt(List<Question> questions, int tasks) {
+        List<Question> out = new ArrayList<>(questions.size());
+        for (int t = 0; t < tasks; t++) {
+            for (int i = t; i < questions.size(); i += tasks) {
+                out.add(questions.get(i));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The executors' time spent scoring in the last {@link #evaluate}, summed over tasks (model loading and
+     * Spark's own work left out): the job's wall time less this, per executor, is what distribution costs.
+     */
+    public double lastScoringSeconds() {
+        return lastScoringSeconds;
+    }
+
     private static Iterator<Scored> scorePartition(Iterator<Question> part, ModelSpec spec, int batchSize,
-            boolean share) {
+            boolean share, LongAccumulator scoringNanos) {
         List<Question> questions = new ArrayList<>();
         part.forEachRemaining(questions::add);
         if (questions.isEmpty()) {
             return Collections.emptyIterator();
         }
-        return ExecutorModels.with(spec, llm -> score(llm, questions, batchSize, share)).iterator();
+        return ExecutorModels.with(spec, llm -> {
+            long start = System.nanoTime();
+            List<Scored> out = score(llm, questions, batchSize, share);
+            scoringNanos.add(System.nanoTime() - start);
+            return out;
+        }).iterator();
     }
 
     private static List<Scored> score(TinyLlama llm, List<Question> questions, int batchSize, boolean share) {
