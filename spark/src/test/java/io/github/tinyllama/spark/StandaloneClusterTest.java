@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,6 +56,14 @@ class StandaloneClusterTest {
         DAEMONS.add(daemon(home.getParent(), "master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                 "--port", String.valueOf(port), "--webui-port", String.valueOf(freePort())));
         String url = "spark://127.0.0.1:" + port;
+        // The driver gives up on a master that does not answer within a minute: a loaded machine can take
+        // longer than that just to start the master's JVM.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (!listening(port)) {
+            assertTrue(System.nanoTime() < deadline && DAEMONS.get(0).isAlive(), "the master listens; see "
+                    + dir.resolve("master.log"));
+            Thread.sleep(250);
+        }
         for (int i = 0; i < 2; i++) {
             Process worker = daemon(home.getParent(), "worker-" + i, "org.apache.spark.deploy.worker.Worker",
                     "--host", "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port", String.valueOf(freePort()),
@@ -66,7 +75,7 @@ class StandaloneClusterTest {
                 .config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false")
                 .config("spark.executor.memory", "1g").config("spark.executor.cores", "1")
                 .config("spark.cores.max", "2").config("spark.sql.shuffle.partitions", "4").getOrCreate();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         // The driver counts as one: wait for it and both executors.
         while (spark.sparkContext().statusTracker().getExecutorInfos().length < 3) {
             assertTrue(System.nanoTime() < deadline, "two executors registered; see " + dir + "/*.log");
@@ -96,6 +105,14 @@ class StandaloneClusterTest {
         env.put("SPARK_SCALA_VERSION", "2.13");
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
         return builder.start();
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     private static int freePort() throws IOException {
