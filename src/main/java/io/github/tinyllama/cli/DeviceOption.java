@@ -14,9 +14,10 @@ import java.util.regex.Pattern;
  * {@code --device cpu|gpu|gpu:N|auto}: where a command runs or trains the model; a mixin of {@link ModelOptions},
  * {@link TrainingOptions} and {@code bench-train}. The spelling is checked while parsing; whether the engine has
  * that GPU is checked when the command starts its work, so {@code --help} never starts the engine. Both are usage
- * errors (exit status 2): the machine cannot do what the command line asks.
+ * errors (exit status 2): the machine cannot do what the command line asks. Public for the Spark jobs, which take
+ * the same spellings.
  */
-final class DeviceOption {
+public final class DeviceOption {
 
     private static final Pattern SPEC = Pattern.compile("auto|cpu|gpu(:\\d+)?");
 
@@ -44,6 +45,20 @@ final class DeviceOption {
      * @throws picocli.CommandLine.ParameterException (exit status 2) if the engine has no such GPU
      */
     Device resolve(CommandSpec command) {
+        try {
+            return resolve(spec);
+        } catch (IllegalArgumentException e) {
+            throw Usage.error(command, e.getMessage());
+        }
+    }
+
+    /**
+     * The device a spelling names, as {@link #resolve(CommandSpec)} but for callers outside picocli (the Spark
+     * jobs).
+     *
+     * @throws IllegalArgumentException if the engine has no such GPU
+     */
+    public static Device resolve(String spec) {
         if (spec.equals("auto")) {
             return Engine.getInstance().defaultDevice();
         }
@@ -53,14 +68,14 @@ final class DeviceOption {
         int id = spec.equals("gpu") ? 0 : Integer.parseInt(spec.substring("gpu:".length()));
         int gpus = Engine.getInstance().getGpuCount();
         if (id >= gpus) {
-            throw Usage.error(command, "--device " + spec + ": the engine sees " + gpus + " GPU"
+            throw new IllegalArgumentException("--device " + spec + ": the engine sees " + gpus + " GPU"
                     + (gpus == 1 ? "" : "s") + (gpus == 0 ? " (a CPU-only libtorch; see docs/devices.md)" : ""));
         }
         return Device.gpu(id);
     }
 
     /** A device as {@code --device} and the JSON outputs spell it: {@code cpu} or {@code gpu:N}. */
-    static String name(Device device) {
+    public static String name(Device device) {
         return device.isGpu() ? "gpu:" + device.getDeviceId() : device.getDeviceType();
     }
 }

@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The generation settings shared by {@code generate} and {@code chat}. */
-final class SamplingOptions {
+/** The generation settings shared by {@code generate}, {@code chat} and the Spark module's {@code generate}. */
+public final class SamplingOptions {
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
@@ -56,7 +56,7 @@ final class SamplingOptions {
      * @param leftTruncate whether an over-long prompt loses its start
      * @throws picocli.CommandLine.ParameterException (exit status 2) if a value is out of range
      */
-    GenerationConfig config(boolean leftTruncate) {
+    public GenerationConfig config(boolean leftTruncate) {
         try {
             return toBuilder().optLeftTruncate(leftTruncate).build();
         } catch (IllegalArgumentException e) {

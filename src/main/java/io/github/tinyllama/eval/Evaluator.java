@@ -134,6 +134,17 @@ public final class Evaluator {
         return new Plan(items);
     }
 
+    /** Every request's tokens, in item order then choice order. */
+    private static List<RequestEncoder.Encoded> encode(List<Item> items, RequestEncoder encoder) {
+        List<RequestEncoder.Encoded> encoded = new ArrayList<>();
+        for (Item item : items) {
+            for (Request r : item.requests()) {
+                encoded.add(encoder.encode(r));
+            }
+        }
+        return encoded;
+    }
+
     private static List<Doc> limited(List<Doc> docs, int limit) {
         return limit > 0 && docs.size() > limit ? docs.subList(0, limit) : docs;
     }
@@ -192,19 +203,29 @@ public final class Evaluator {
          * @return metrics and samples
          */
         public Results run(RequestEncoder encoder, LoglikelihoodScorer scorer, Listener listener) {
-            List<Item> all = items();
-            List<RequestEncoder.Encoded> encoded = new ArrayList<>();
-            for (Item item : all) {
-                for (Request r : item.requests()) {
-                    encoded.add(encoder.encode(r));
-                }
-            }
+            List<RequestEncoder.Encoded> encoded = encode(items(), encoder);
             listener.started(encoded.size());
             long start = System.nanoTime();
             LoglikelihoodScorer.Scores scores = scorer.score(encoded, listener::scored);
-            double seconds = (System.nanoTime() - start) / 1e9;
+            return results(scores, (System.nanoTime() - start) / 1e9);
+        }
 
-            List<Sample> samples = new ArrayList<>(encoded.size());
+        /**
+         * The metrics and samples of scores computed elsewhere, such as by the tasks of a distributed job, each of
+         * which encoded and scored some of the {@link #items()}.
+         *
+         * @param scores every request's scores, in the order of {@link #items()} and their requests
+         * @param seconds the time scoring took
+         * @return metrics and samples, as {@link #run} returns them
+         * @throws IllegalArgumentException if there are not as many scores as requests
+         */
+        public Results results(LoglikelihoodScorer.Scores scores, double seconds) {
+            int count = requestCount();
+            if (scores.loglikelihoods().length != count || scores.greedy().length != count) {
+                throw new IllegalArgumentException(scores.loglikelihoods().length + " scores for " + count
+                        + " requests");
+            }
+            List<Sample> samples = new ArrayList<>(count);
             List<TaskResult> results = new ArrayList<>();
             int next = 0;
             for (Map.Entry<Task, Map<String, List<Item>>> task : items.entrySet()) {

@@ -14,7 +14,7 @@ import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /**
- * The project as {@code %maven} sees it in CI: its coordinates (from {@code pom.xml}) resolve to the
+ * The project as {@code %maven} sees it in CI: the library's coordinates (from {@code core/pom.xml}) resolve to the
  * local build, {@code target/classes} plus the runtime dependencies Maven lists in
  * {@code target/runtime-classpath.txt} (written by the build's {@code dependency:build-classpath}).
  *
@@ -30,7 +30,7 @@ record Project(String groupId, String artifactId, String version, Path classes, 
 
     /** Reads the project rooted at {@code root} after Maven has compiled it. */
     static Project of(Path root) throws IOException {
-        Path pom = root.resolve("pom.xml");
+        Path pom = root.resolve("core").resolve("pom.xml");
         Element project;
         try {
             Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(pom.toFile());
