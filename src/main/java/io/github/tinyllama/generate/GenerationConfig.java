@@ -165,13 +165,13 @@ public record GenerationConfig(
         }
 
         /** Sets OpenAI's presence penalty; 0 turns it off. */
-        public Builder presencePenalty(double value) {
+        public Builder optPresencePenalty(double value) {
             presencePenalty = value;
             return this;
         }
 
         /** Sets OpenAI's frequency penalty; 0 turns it off. */
-        public Builder frequencyPenalty(double value) {
+        public Builder optFrequencyPenalty(double value) {
             frequencyPenalty = value;
             return this;
         }

@@ -81,8 +81,8 @@ record CompletionJob(boolean chat, long[] promptIds, GenerationConfig config, bo
                 .seed(seed != null ? seed : SEEDS.nextLong())
                 .stopStrings(stops)
                 .ignoreEos(f.bool("ignore_eos", false)) // vLLM's extension, for load tests of fixed length
-                .presencePenalty(f.number("presence_penalty", 0, -2, 2))
-                .frequencyPenalty(f.number("frequency_penalty", 0, -2, 2))
+                .optPresencePenalty(f.number("presence_penalty", 0, -2, 2))
+                .optFrequencyPenalty(f.number("frequency_penalty", 0, -2, 2))
                 .build();
         boolean logprobs;
         long top;

@@ -128,8 +128,8 @@ class BatchDecoderTest {
     @Test
     void penalisedSamplingIsTheSameAsAlone() {
         List<long[]> prompts = prompts(nano, 3, 11);
-        GenerationConfig config = GenerationConfig.builder().maxNewTokens(16).presencePenalty(0.7)
-                .frequencyPenalty(0.5).ignoreEos(true).build();
+        GenerationConfig config = GenerationConfig.builder().maxNewTokens(16).optPresencePenalty(0.7)
+                .optFrequencyPenalty(0.5).ignoreEos(true).build();
         List<BatchDecoder.Sequence> sequences = new ArrayList<>();
         try (BatchDecoder decoder = new BatchDecoder(nano, 3)) {
             for (long[] p : prompts) {

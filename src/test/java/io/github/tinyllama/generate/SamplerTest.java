@@ -65,17 +65,17 @@ class SamplerTest {
     @Test
     void theFrequencyPenaltyGrowsWithEachRepeat() {
         // Token 0 after c picks: 2 - 0.4c; token 1: 1.5 - 0.4c. 2 > 1.5; 1.6 > 1.5; 1.2 < 1.5; 1.2 > 1.1.
-        assertArrayEquals(new int[] {0, 0, 1, 0}, greedyPicks(GenerationConfig.builder().frequencyPenalty(0.4)
+        assertArrayEquals(new int[] {0, 0, 1, 0}, greedyPicks(GenerationConfig.builder().optFrequencyPenalty(0.4)
                 .build(), 4));
     }
 
     @Test
     void thePresencePenaltyCountsOnce() {
         // After one pick token 0 stands at 1.4 < 1.5; once both were picked, 1.4 > 0.9 for good.
-        assertArrayEquals(new int[] {0, 1, 0, 0, 0}, greedyPicks(GenerationConfig.builder().presencePenalty(0.6)
+        assertArrayEquals(new int[] {0, 1, 0, 0, 0}, greedyPicks(GenerationConfig.builder().optPresencePenalty(0.6)
                 .build(), 5));
         // A negative penalty favours repeats: OpenAI allows -2..2.
-        assertArrayEquals(new int[] {0, 0, 0}, greedyPicks(GenerationConfig.builder().presencePenalty(-1).build(), 3));
+        assertArrayEquals(new int[] {0, 0, 0}, greedyPicks(GenerationConfig.builder().optPresencePenalty(-1).build(), 3));
     }
 
     @Test

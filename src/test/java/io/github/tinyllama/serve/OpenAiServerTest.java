@@ -201,8 +201,8 @@ class OpenAiServerTest {
     @Test
     void penaltiesAreAppliedAsGenerateAppliesThem() throws Exception {
         String prompt = "The meaning of the word";
-        GenerationConfig penalised = GenerationConfig.builder().maxNewTokens(12).presencePenalty(1.5)
-                .frequencyPenalty(1).build();
+        GenerationConfig penalised = GenerationConfig.builder().maxNewTokens(12).optPresencePenalty(1.5)
+                .optFrequencyPenalty(1).build();
         String expected = llm.generate(prompt, penalised).text();
         HttpResponse<String> r = post("/v1/completions", "{\"prompt\": \"" + prompt + "\", \"max_tokens\": 12,"
                 + " \"temperature\": 0, \"presence_penalty\": 1.5, \"frequency_penalty\": 1}");
