@@ -43,10 +43,52 @@ public final class BatchDecoder implements AutoCloseable {
          * Takes one new token.
          *
          * @param id the token id
-         * @param logprob its log-probability under the model (before repetition penalty and temperature)
+         * @param logprob its log-probability under the model (before penalties and temperature)
+         * @param top the most likely tokens at this position, as many as {@link #submit(long[], GenerationConfig,
+         *     int, TokenListener)} asked for (none by default)
          * @return {@code true} to go on, {@code false} to stop here (a stop string was reached)
          */
-        boolean accept(long id, double logprob);
+        boolean accept(long id, double logprob, Alternatives top);
+    }
+
+    /**
+     * The most likely tokens at one position, most likely first, with their log-probabilities under the model.
+     *
+     * @param ids token ids
+     * @param logprobs their log-probabilities, in the same order
+     */
+    public record Alternatives(long[] ids, double[] logprobs) {
+        /** No alternatives. */
+        public static final Alternatives NONE = new Alternatives(new long[0], new double[0]);
+
+        /** The {@code count} largest of {@code logits} (ties: the lower id first), as log-probabilities. */
+        static Alternatives of(float[] logits, double logSum, int count) {
+            int n = Math.min(count, logits.length);
+            if (n <= 0) {
+                return NONE;
+            }
+            int[] best = new int[n];
+            int held = 0;
+            for (int i = 0; i < logits.length; i++) {
+                if (held == n && logits[i] <= logits[best[n - 1]]) {
+                    continue;
+                }
+                int at = held < n ? held++ : n - 1;
+                // Insertion into a short sorted list: n is at most 20, the vocabulary is scanned once.
+                while (at > 0 && logits[best[at - 1]] < logits[i]) {
+                    best[at] = best[at - 1];
+                    at--;
+                }
+                best[at] = i;
+            }
+            long[] ids = new long[n];
+            double[] values = new double[n];
+            for (int k = 0; k < n; k++) {
+                ids[k] = best[k];
+                values[k] = logits[best[k]] - logSum;
+            }
+            return new Alternatives(ids, values);
+        }
     }
 
     private final LanguageModel model;
@@ -98,7 +140,21 @@ public final class BatchDecoder implements AutoCloseable {
      * @throws IllegalArgumentException if the prompt is empty, holds ids outside the vocabulary, or does not fit
      */
     public Sequence submit(long[] promptIds, GenerationConfig config, TokenListener listener) {
-        Sequence s = new Sequence(model.fitPrompt(promptIds, config), config, listener);
+        return submit(promptIds, config, 0, listener);
+    }
+
+    /**
+     * {@link #submit(long[], GenerationConfig, TokenListener)}, with the {@code topLogprobs} most likely tokens of
+     * each position handed to the listener beside the chosen one.
+     *
+     * @throws IllegalArgumentException also if {@code topLogprobs} is negative
+     */
+    public Sequence submit(long[] promptIds, GenerationConfig config, int topLogprobs, TokenListener listener) {
+        if (topLogprobs < 0) {
+            throw new IllegalArgumentException("the number of top log-probabilities must not be negative, not "
+                    + topLogprobs);
+        }
+        Sequence s = new Sequence(model.fitPrompt(promptIds, config), config, topLogprobs, listener);
         unfinished.incrementAndGet();
         waiting.add(s);
         return s;
@@ -354,6 +410,7 @@ public final class BatchDecoder implements AutoCloseable {
         private final long[] prompt;
         private final GenerationConfig config;
         private final TokenListener listener;
+        private final int topLogprobs;
         private final Sampler sampler;
         private final boolean[] seen;
         private final long[] out;
@@ -369,9 +426,10 @@ public final class BatchDecoder implements AutoCloseable {
         private volatile boolean cancelled;
         private volatile boolean done;
 
-        private Sequence(long[] prompt, GenerationConfig config, TokenListener listener) {
+        private Sequence(long[] prompt, GenerationConfig config, int topLogprobs, TokenListener listener) {
             this.prompt = prompt;
             this.config = config;
+            this.topLogprobs = topLogprobs;
             this.listener = listener;
             this.sampler = new Sampler(config);
             this.seen = new boolean[model.config().vocabSize()];
@@ -404,7 +462,8 @@ public final class BatchDecoder implements AutoCloseable {
         /** Samples from last-position logits; whether the sequence goes on. */
         private boolean take(float[] logits) {
             double logSum = logSumExp(logits);
-            int next = sampler.next(config.repetitionPenalty() == 1 ? logits : logits.clone(), seen);
+            Alternatives top = Alternatives.of(logits, logSum, topLogprobs);
+            int next = sampler.next(sampler.changesLogits() ? logits.clone() : logits, seen);
             double logprob = logits[next] - logSum;
             seen[next] = true;
             out[produced++] = next;
@@ -415,7 +474,7 @@ public final class BatchDecoder implements AutoCloseable {
             }
             boolean goOn;
             try {
-                goOn = listener.accept(next, logprob) && !cancelled;
+                goOn = listener.accept(next, logprob, top) && !cancelled;
             } catch (RuntimeException e) {
                 // A listener that cannot deliver (a client gone) ends only its own sequence.
                 cancelled = true;

@@ -35,7 +35,7 @@ public final class BatchGeneration {
                 TokenText text = new TokenText(llm.tokenizer(), job.config().stopStrings());
                 Consumer<String> sink = job.onText() == null ? piece -> {} : job.onText();
                 texts.add(text);
-                sequences.add(decoder.submit(job.promptIds(), job.config(), (id, logprob) -> {
+                sequences.add(decoder.submit(job.promptIds(), job.config(), (id, logprob, top) -> {
                     emit(sink, text.push(id));
                     return !text.stopped();
                 }));

@@ -11,7 +11,9 @@ import java.util.Objects;
  * softmax of {@code logits / temperature}, restricted to the {@code topK} most likely tokens
  * (0 = no limit) and to the smallest set whose probability reaches {@code topP} (1 = no limit).
  * The repetition penalty follows HF: logits of tokens already in the prompt or output are divided
- * by it when positive and multiplied when negative. The same seed gives the same output.
+ * by it when positive and multiplied when negative. The presence and frequency penalties follow OpenAI: a
+ * token generated {@code c} times so far has {@code c * frequencyPenalty + (c > 0 ? presencePenalty : 0)}
+ * subtracted from its logit (the prompt does not count). The same seed gives the same output.
  *
  * @param maxNewTokens most tokens to generate
  * @param temperature 0 for greedy, otherwise the sampling temperature
@@ -22,6 +24,8 @@ import java.util.Objects;
  * @param stopStrings generation ends before the first occurrence of any of these
  * @param leftTruncate drop the start of a prompt that does not fit the context instead of failing
  * @param ignoreEos keep generating after end-of-sequence tokens (for benchmarks)
+ * @param presencePenalty subtracted once from the logit of every token already generated (0 = off)
+ * @param frequencyPenalty subtracted from a generated token's logit once per time it was generated (0 = off)
  * @param speculation prompt-lookup drafts checked in one pass ({@link Speculation#OFF} for none); the output is
  *     the same either way
  */
@@ -35,6 +39,8 @@ public record GenerationConfig(
         List<String> stopStrings,
         boolean leftTruncate,
         boolean ignoreEos,
+        double presencePenalty,
+        double frequencyPenalty,
         Speculation speculation) {
 
     /** Validates the values; each failure names the setting. */
@@ -56,6 +62,12 @@ public record GenerationConfig(
         if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
             throw new IllegalArgumentException("repetition penalty must be a finite number > 0, found " + repetitionPenalty);
         }
+        if (!Double.isFinite(presencePenalty)) {
+            throw new IllegalArgumentException("presence penalty must be a finite number, found " + presencePenalty);
+        }
+        if (!Double.isFinite(frequencyPenalty)) {
+            throw new IllegalArgumentException("frequency penalty must be a finite number, found " + frequencyPenalty);
+        }
         for (String stop : stopStrings) {
             if (stop.isEmpty()) {
                 throw new IllegalArgumentException("stop strings must not be empty");
@@ -68,7 +80,7 @@ public record GenerationConfig(
         List<String> all = new ArrayList<>(stopStrings);
         extra.stream().filter(s -> !all.contains(s)).forEach(all::add);
         return new GenerationConfig(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, all, leftTruncate,
-                ignoreEos, speculation);
+                ignoreEos, presencePenalty, frequencyPenalty, speculation);
     }
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens. */
@@ -92,6 +104,8 @@ public record GenerationConfig(
         private List<String> stopStrings = List.of();
         private boolean leftTruncate;
         private boolean ignoreEos;
+        private double presencePenalty;
+        private double frequencyPenalty;
         private Speculation speculation = Speculation.OFF;
 
         private Builder() {}
@@ -150,6 +164,18 @@ public record GenerationConfig(
             return this;
         }
 
+        /** Sets OpenAI's presence penalty; 0 turns it off. */
+        public Builder optPresencePenalty(double value) {
+            presencePenalty = value;
+            return this;
+        }
+
+        /** Sets OpenAI's frequency penalty; 0 turns it off. */
+        public Builder optFrequencyPenalty(double value) {
+            frequencyPenalty = value;
+            return this;
+        }
+
         /** Sets prompt-lookup speculation; {@link Speculation#OFF} (the default) decodes one token per pass. */
         public Builder optSpeculation(Speculation value) {
             speculation = value;
@@ -159,7 +185,7 @@ public record GenerationConfig(
         /** Builds and validates the config. */
         public GenerationConfig build() {
             return new GenerationConfig(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stopStrings,
-                    leftTruncate, ignoreEos, speculation);
+                    leftTruncate, ignoreEos, presencePenalty, frequencyPenalty, speculation);
         }
     }
 }

@@ -12,6 +12,8 @@ final class Sampler {
 
     private final GenerationConfig config;
     private final Random random;
+    /** How often each token was chosen so far, for OpenAI's penalties; {@code null} when both are off. */
+    private int[] chosen;
 
     Sampler(GenerationConfig config) {
         this.config = config;
@@ -27,9 +29,20 @@ final class Sampler {
      */
     int next(float[] logits, boolean[] seen) {
         applyRepetitionPenalty(logits, seen);
-        if (config.temperature() == 0) {
-            return argMax(logits);
+        applyOpenAiPenalties(logits);
+        int next = config.temperature() == 0 ? argMax(logits) : sample(logits);
+        if (chosen != null) {
+            chosen[next]++;
         }
+        return next;
+    }
+
+    /** Whether {@link #next} changes the logits it is given (a caller that reads them afterwards passes a copy). */
+    boolean changesLogits() {
+        return config.repetitionPenalty() != 1 || config.presencePenalty() != 0 || config.frequencyPenalty() != 0;
+    }
+
+    private int sample(float[] logits) {
         Integer[] order = candidates(logits);
         double[] probabilities = softmax(logits, order);
         int kept = nucleus(probabilities);
@@ -55,6 +68,21 @@ final class Sampler {
         for (int i = 0; i < logits.length; i++) {
             if (seen[i]) {
                 logits[i] = logits[i] < 0 ? logits[i] * penalty : logits[i] / penalty;
+            }
+        }
+    }
+
+    /** OpenAI's presence and frequency penalties over the tokens this sampler chose before. */
+    private void applyOpenAiPenalties(float[] logits) {
+        if (config.presencePenalty() == 0 && config.frequencyPenalty() == 0) {
+            return;
+        }
+        if (chosen == null) {
+            chosen = new int[logits.length];
+        }
+        for (int i = 0; i < logits.length; i++) {
+            if (chosen[i] > 0) {
+                logits[i] -= (float) (chosen[i] * config.frequencyPenalty() + config.presencePenalty());
             }
         }
     }

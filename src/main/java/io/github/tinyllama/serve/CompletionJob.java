@@ -22,10 +22,18 @@ import java.util.List;
  * @param config the generation settings (chat: the template's stop strings added)
  * @param stream whether to answer with server-sent events
  * @param logprobs whether to report each token's log-probability
+ * @param topLogprobs how many of the most likely tokens to list beside each chosen one (chat's {@code
+ *     top_logprobs}, the completions' {@code logprobs} count)
  * @param includeUsage whether a streamed answer ends with a usage chunk ({@code stream_options.include_usage})
  */
 record CompletionJob(boolean chat, long[] promptIds, GenerationConfig config, boolean stream, boolean logprobs,
-        boolean includeUsage) {
+        int topLogprobs, boolean includeUsage) {
+
+    /** OpenAI's bound on chat's {@code top_logprobs}. */
+    static final int MAX_TOP_LOGPROBS = 20;
+
+    /** OpenAI's bound on the completions' {@code logprobs}. */
+    static final int MAX_COMPLETION_LOGPROBS = 5;
 
     private static final SecureRandom SEEDS = new SecureRandom();
 
@@ -73,10 +81,23 @@ record CompletionJob(boolean chat, long[] promptIds, GenerationConfig config, bo
                 .optSeed(seed != null ? seed : SEEDS.nextLong())
                 .optStopStrings(stops)
                 .optIgnoreEos(f.bool("ignore_eos", false)) // vLLM's extension, for load tests of fixed length
+                .optPresencePenalty(f.number("presence_penalty", 0, -2, 2))
+                .optFrequencyPenalty(f.number("frequency_penalty", 0, -2, 2))
                 .build();
-        f.number("presence_penalty", 0, -2, 2);
-        f.number("frequency_penalty", 0, -2, 2);
-        boolean logprobs = chat ? f.bool("logprobs", false) : f.integer("logprobs", 0, 5) != null;
+        boolean logprobs;
+        long top;
+        if (chat) {
+            logprobs = f.bool("logprobs", false);
+            Long asked = f.integer("top_logprobs", 0, MAX_TOP_LOGPROBS);
+            top = asked == null ? 0 : asked;
+            if (top > 0 && !logprobs) {
+                throw ApiException.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+            }
+        } else {
+            Long asked = f.integer("logprobs", 0, MAX_COMPLETION_LOGPROBS);
+            logprobs = asked != null;
+            top = logprobs ? asked : 0;
+        }
         boolean stream = f.bool("stream", false);
         boolean usage = false;
         JsonElement options = f.get("stream_options");
@@ -92,7 +113,7 @@ record CompletionJob(boolean chat, long[] promptIds, GenerationConfig config, bo
                 usage = include.getAsBoolean();
             }
         }
-        return new CompletionJob(chat, ids, config, stream, logprobs, usage);
+        return new CompletionJob(chat, ids, config, stream, logprobs, (int) top, usage);
     }
 
     /** The {@code messages} array: roles system (or developer), user and assistant; content a string or text parts. */

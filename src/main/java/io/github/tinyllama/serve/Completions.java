@@ -25,10 +25,10 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class Completions {
 
-    /** A piece of text (maybe empty) and the token that produced it; {@link #END} marks the end. */
-    private record Piece(String text, long id, double logprob) {}
+    /** A piece of text (maybe empty), the token that produced it and its rivals; {@link #END} marks the end. */
+    private record Piece(String text, long id, double logprob, BatchDecoder.Alternatives top) {}
 
-    private static final Piece END = new Piece("", -1, 0);
+    private static final Piece END = new Piece("", -1, 0, BatchDecoder.Alternatives.NONE);
 
     private final TinyLlama llm;
     private final Scheduler scheduler;
@@ -49,12 +49,12 @@ final class Completions {
         boolean[] first = {true};
         BatchDecoder.Sequence sequence;
         try {
-            sequence = scheduler.submit(job.promptIds(), job.config(), (id, logprob) -> {
+            sequence = scheduler.submit(job.promptIds(), job.config(), job.topLogprobs(), (id, logprob, top) -> {
                 if (first[0]) {
                     first[0] = false;
                     metrics.timeToFirstToken((System.nanoTime() - receivedNanos) / 1e9);
                 }
-                pieces.add(new Piece(text.push(id), id, logprob));
+                pieces.add(new Piece(text.push(id), id, logprob, top));
                 return !text.stopped();
             });
         } catch (Scheduler.QueueFullException e) {
@@ -223,22 +223,36 @@ final class Completions {
         return o;
     }
 
-    /** One token's entry: its vocabulary text, log-probability and UTF-8 bytes. */
+    /** One token's entry: its vocabulary text, log-probability, UTF-8 bytes and the most likely tokens there. */
     private JsonObject tokenLogprob(Piece p) {
+        JsonObject o = tokenEntry(p.id(), p.logprob());
+        JsonArray top = new JsonArray();
+        for (int i = 0; i < p.top().ids().length; i++) {
+            top.add(tokenEntry(p.top().ids()[i], p.top().logprobs()[i]));
+        }
+        o.add("top_logprobs", top);
+        return o;
+    }
+
+    /** Chat's {@code {"token", "logprob", "bytes"}} for one token. */
+    private JsonObject tokenEntry(long id, double logprob) {
         JsonObject o = new JsonObject();
-        String token = llm.tokenizer().tokenText(p.id());
+        String token = llm.tokenizer().tokenText(id);
         o.addProperty("token", token);
-        o.addProperty("logprob", p.logprob());
+        o.addProperty("logprob", logprob);
         JsonArray bytes = new JsonArray();
         for (byte b : token.getBytes(StandardCharsets.UTF_8)) {
             bytes.add(b & 0xff);
         }
         o.add("bytes", bytes);
-        o.add("top_logprobs", new JsonArray());
         return o;
     }
 
-    /** Chat's {@code {"content": [...]}} or the completions' {@code {"tokens", "token_logprobs", ...}}. */
+    /**
+     * Chat's {@code {"content": [...]}} or the completions' {@code {"tokens", "token_logprobs", "top_logprobs"}},
+     * whose {@code top_logprobs} maps each position's most likely token texts to their log-probabilities (null
+     * when none were asked for).
+     */
     private static JsonObject logprobs(CompletionJob job, JsonArray entries) {
         JsonObject o = new JsonObject();
         if (job.chat()) {
@@ -247,13 +261,18 @@ final class Completions {
         }
         JsonArray tokens = new JsonArray();
         JsonArray values = new JsonArray();
+        JsonArray tops = new JsonArray();
         entries.forEach(e -> {
             tokens.add(e.getAsJsonObject().get("token"));
             values.add(e.getAsJsonObject().get("logprob"));
+            JsonObject top = new JsonObject();
+            e.getAsJsonObject().getAsJsonArray("top_logprobs").forEach(t ->
+                    top.add(t.getAsJsonObject().get("token").getAsString(), t.getAsJsonObject().get("logprob")));
+            tops.add(top);
         });
         o.add("tokens", tokens);
         o.add("token_logprobs", values);
-        o.add("top_logprobs", JsonNull.INSTANCE);
+        o.add("top_logprobs", job.topLogprobs() > 0 ? tops : JsonNull.INSTANCE);
         return o;
     }
 

@@ -53,11 +53,12 @@ public final class Scheduler implements AutoCloseable {
     /**
      * Queues a sequence.
      *
+     * @param topLogprobs how many of the most likely tokens the listener gets at each position (0 for none)
      * @throws QueueFullException if {@code maxQueue} requests are already waiting
      * @throws IllegalArgumentException if the prompt is invalid (see {@link BatchDecoder#submit})
      */
-    public BatchDecoder.Sequence submit(long[] promptIds, GenerationConfig config, BatchDecoder.TokenListener listener)
-            throws QueueFullException {
+    public BatchDecoder.Sequence submit(long[] promptIds, GenerationConfig config, int topLogprobs,
+            BatchDecoder.TokenListener listener) throws QueueFullException {
         synchronized (wake) {
             if (closed) {
                 throw new IllegalStateException("the scheduler is closed");
@@ -66,7 +67,7 @@ public final class Scheduler implements AutoCloseable {
             if (decoder.unfinished() >= decoder.maxRows() + maxQueue) {
                 throw new QueueFullException(maxQueue);
             }
-            BatchDecoder.Sequence s = decoder.submit(promptIds, config, listener);
+            BatchDecoder.Sequence s = decoder.submit(promptIds, config, topLogprobs, listener);
             wake.notifyAll();
             return s;
         }

@@ -2,6 +2,7 @@ package io.github.tinyllama.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.DataType;
@@ -71,7 +72,7 @@ class BatchDecoderTest {
         try (BatchDecoder decoder = new BatchDecoder(model, 3)) {
             // Three start together; the others join one by one while those run, and wait for a free row.
             for (int i = 0; i < prompts.size(); i++) {
-                sequences.add(decoder.submit(prompts.get(i), configs.get(i), (id, lp) -> true));
+                sequences.add(decoder.submit(prompts.get(i), configs.get(i), (id, lp, top) -> true));
                 if (i >= 2) {
                     decoder.step();
                     decoder.step();
@@ -111,7 +112,7 @@ class BatchDecoderTest {
         List<BatchDecoder.Sequence> sequences = new ArrayList<>();
         try (BatchDecoder decoder = new BatchDecoder(nano, 4)) {
             for (long[] p : prompts) {
-                sequences.add(decoder.submit(p, config, (id, lp) -> true));
+                sequences.add(decoder.submit(p, config, (id, lp, top) -> true));
                 decoder.step();
             }
             while (decoder.hasWork()) {
@@ -125,14 +126,84 @@ class BatchDecoderTest {
     }
 
     @Test
+    void penalisedSamplingIsTheSameAsAlone() {
+        List<long[]> prompts = prompts(nano, 3, 11);
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(16).optPresencePenalty(0.7)
+                .optFrequencyPenalty(0.5).optIgnoreEos(true).build();
+        List<BatchDecoder.Sequence> sequences = new ArrayList<>();
+        try (BatchDecoder decoder = new BatchDecoder(nano, 3)) {
+            for (long[] p : prompts) {
+                sequences.add(decoder.submit(p, config, (id, lp, top) -> true));
+            }
+            while (decoder.hasWork()) {
+                decoder.step();
+            }
+        }
+        boolean changed = false;
+        for (int i = 0; i < prompts.size(); i++) {
+            long[] alone = nano.generate(prompts.get(i), config, id -> true).ids();
+            assertArrayEquals(alone, sequences.get(i).result().join().ids(), "sequence " + i);
+            changed |= !java.util.Arrays.equals(alone, nano.generate(prompts.get(i), GenerationConfig.builder()
+                    .optMaxNewTokens(16).optIgnoreEos(true).build(), id -> true).ids());
+        }
+        // A greedy continuation that repeats no token is left as it is; at least one of these repeats.
+        assertTrue(changed, "the penalties change some output");
+    }
+
+    @Test
+    void theListenerGetsTheMostLikelyTokensBesideTheChosenOne() {
+        List<long[]> prompts = prompts(nano, 2, 13);
+        List<BatchDecoder.Alternatives> seen = new ArrayList<>();
+        List<Long> chosen = new ArrayList<>();
+        List<Double> chosenLogprobs = new ArrayList<>();
+        try (BatchDecoder decoder = new BatchDecoder(nano, 2)) {
+            decoder.submit(prompts.get(0), GenerationConfig.greedy(6), 5, (id, lp, top) -> {
+                seen.add(top);
+                chosen.add(id);
+                chosenLogprobs.add(lp);
+                return true;
+            });
+            decoder.submit(prompts.get(1), GenerationConfig.greedy(6), (id, lp, top) -> {
+                assertEquals(0, top.ids().length, "none asked for");
+                return true;
+            });
+            while (decoder.hasWork()) {
+                decoder.step();
+            }
+        }
+        assertFalse(seen.isEmpty());
+        for (int t = 0; t < seen.size(); t++) {
+            BatchDecoder.Alternatives top = seen.get(t);
+            assertEquals(5, top.ids().length);
+            assertEquals(chosen.get(t), top.ids()[0], "greedy chooses the most likely token");
+            assertEquals(chosenLogprobs.get(t), top.logprobs()[0], 1e-12);
+            double mass = 0;
+            for (int k = 0; k < 5; k++) {
+                mass += Math.exp(top.logprobs()[k]);
+                assertTrue(k == 0 || top.logprobs()[k] <= top.logprobs()[k - 1], "most likely first");
+            }
+            assertTrue(mass <= 1 + 1e-9, "log-probabilities, not logits: " + mass);
+        }
+    }
+
+    @Test
+    void alternativesAreTheLargestLogitsInOrder() {
+        float[] logits = {0f, 3f, -1f, 3f, 2f, 5f};
+        BatchDecoder.Alternatives top = BatchDecoder.Alternatives.of(logits, 10, 4);
+        assertArrayEquals(new long[] {5, 1, 3, 4}, top.ids(), "ties keep the lower id first");
+        assertArrayEquals(new double[] {-5, -7, -7, -8}, top.logprobs());
+        assertEquals(6, BatchDecoder.Alternatives.of(logits, 0, 20).ids().length);
+    }
+
+    @Test
     void cancelledAndStoppedSequencesLeaveAndFreeTheirRows() {
         List<long[]> prompts = prompts(nano, 3, 9);
         GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(40).optIgnoreEos(true).build();
         try (BatchDecoder decoder = new BatchDecoder(nano, 3)) {
-            BatchDecoder.Sequence cancelled = decoder.submit(prompts.get(0), config, (id, lp) -> true);
+            BatchDecoder.Sequence cancelled = decoder.submit(prompts.get(0), config, (id, lp, top) -> true);
             int[] seen = new int[1];
-            BatchDecoder.Sequence stopped = decoder.submit(prompts.get(1), config, (id, lp) -> ++seen[0] < 5);
-            BatchDecoder.Sequence full = decoder.submit(prompts.get(2), config, (id, lp) -> true);
+            BatchDecoder.Sequence stopped = decoder.submit(prompts.get(1), config, (id, lp, top) -> ++seen[0] < 5);
+            BatchDecoder.Sequence full = decoder.submit(prompts.get(2), config, (id, lp, top) -> true);
             long perRow = 2L * Float.BYTES * nano.config().numLayers() * nano.config().numKvHeads()
                     * nano.config().headSize();
             decoder.step();

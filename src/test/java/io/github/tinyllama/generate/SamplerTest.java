@@ -1,5 +1,6 @@
 package io.github.tinyllama.generate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,6 +50,32 @@ class SamplerTest {
         assertEquals(0, counts[2], "0.5 + 0.3 already reach 0.75");
         // Renormalised over the first two: 0.625 / 0.375; sd ≈ 34 over 5000 draws, band over 4 sigma.
         assertEquals(3_125, counts[0], 150);
+    }
+
+    /** Greedy picks from fixed logits (2, 1.5, 0), so each penalty's arithmetic shows in the order of choices. */
+    private static int[] greedyPicks(GenerationConfig config, int count) {
+        Sampler s = new Sampler(config);
+        int[] picks = new int[count];
+        for (int i = 0; i < count; i++) {
+            picks[i] = s.next(new float[] {2f, 1.5f, 0f}, NONE_SEEN);
+        }
+        return picks;
+    }
+
+    @Test
+    void theFrequencyPenaltyGrowsWithEachRepeat() {
+        // Token 0 after c picks: 2 - 0.4c; token 1: 1.5 - 0.4c. 2 > 1.5; 1.6 > 1.5; 1.2 < 1.5; 1.2 > 1.1.
+        assertArrayEquals(new int[] {0, 0, 1, 0}, greedyPicks(GenerationConfig.builder().optFrequencyPenalty(0.4)
+                .build(), 4));
+    }
+
+    @Test
+    void thePresencePenaltyCountsOnce() {
+        // After one pick token 0 stands at 1.4 < 1.5; once both were picked, 1.4 > 0.9 for good.
+        assertArrayEquals(new int[] {0, 1, 0, 0, 0}, greedyPicks(GenerationConfig.builder().optPresencePenalty(0.6)
+                .build(), 5));
+        // A negative penalty favours repeats: OpenAI allows -2..2.
+        assertArrayEquals(new int[] {0, 0, 0}, greedyPicks(GenerationConfig.builder().optPresencePenalty(-1).build(), 3));
     }
 
     @Test

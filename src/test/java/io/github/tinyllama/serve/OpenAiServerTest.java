@@ -9,6 +9,7 @@ import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.tokenizer.ChatTemplate;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.openai.client.OpenAIClient;
@@ -159,6 +160,56 @@ class OpenAiServerTest {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
         assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
         assertTrue(r.body().contains("\"token_logprobs\":[-"), r.body());
+    }
+
+    @Test
+    void topLogprobsComeInOpenAiShapes() throws Exception {
+        HttpResponse<String> chat = post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\":"
+                + " \"Hi\"}], \"max_tokens\": 4, \"temperature\": 0, \"logprobs\": true, \"top_logprobs\": 3}");
+        assertEquals(200, chat.statusCode(), chat.body());
+        JsonArray content = JsonParser.parseString(chat.body()).getAsJsonObject().getAsJsonArray("choices").get(0)
+                .getAsJsonObject().getAsJsonObject("logprobs").getAsJsonArray("content");
+        assertEquals(4, content.size());
+        for (var e : content) {
+            JsonObject entry = e.getAsJsonObject();
+            JsonArray top = entry.getAsJsonArray("top_logprobs");
+            assertEquals(3, top.size());
+            // Greedy: the chosen token is the most likely one.
+            assertEquals(entry.get("token"), top.get(0).getAsJsonObject().get("token"));
+            assertEquals(entry.get("logprob").getAsDouble(), top.get(0).getAsJsonObject().get("logprob").getAsDouble());
+            assertTrue(top.get(2).getAsJsonObject().has("bytes"));
+        }
+        HttpResponse<String> completion = post("/v1/completions",
+                "{\"prompt\": \"Once upon\", \"max_tokens\": 3, \"temperature\": 0, \"logprobs\": 2}");
+        JsonObject logprobs = JsonParser.parseString(completion.body()).getAsJsonObject().getAsJsonArray("choices")
+                .get(0).getAsJsonObject().getAsJsonObject("logprobs");
+        JsonArray tops = logprobs.getAsJsonArray("top_logprobs");
+        assertEquals(3, tops.size(), completion.body());
+        for (int i = 0; i < 3; i++) {
+            JsonObject top = tops.get(i).getAsJsonObject();
+            assertTrue(top.size() >= 1 && top.size() <= 2, "token text -> log-probability: " + top);
+            assertEquals(logprobs.getAsJsonArray("token_logprobs").get(i).getAsDouble(),
+                    top.get(logprobs.getAsJsonArray("tokens").get(i).getAsString()).getAsDouble());
+        }
+        assertEquals("top_logprobs", error(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\","
+                + " \"content\": \"Hi\"}], \"top_logprobs\": 2}"), 400).get("param").getAsString());
+        assertEquals("top_logprobs", error(post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\","
+                + " \"content\": \"Hi\"}], \"logprobs\": true, \"top_logprobs\": 21}"), 400).get("param")
+                .getAsString());
+    }
+
+    @Test
+    void penaltiesAreAppliedAsGenerateAppliesThem() throws Exception {
+        String prompt = "The meaning of the word";
+        GenerationConfig penalised = GenerationConfig.builder().optMaxNewTokens(12).optPresencePenalty(1.5)
+                .optFrequencyPenalty(1).build();
+        String expected = llm.generate(prompt, penalised).text();
+        HttpResponse<String> r = post("/v1/completions", "{\"prompt\": \"" + prompt + "\", \"max_tokens\": 12,"
+                + " \"temperature\": 0, \"presence_penalty\": 1.5, \"frequency_penalty\": 1}");
+        assertEquals(expected, JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("choices").get(0)
+                .getAsJsonObject().get("text").getAsString(), r.body());
+        assertEquals("frequency_penalty", error(post("/v1/completions",
+                "{\"prompt\": \"a\", \"frequency_penalty\": 2.5}"), 400).get("param").getAsString());
     }
 
     @Test
