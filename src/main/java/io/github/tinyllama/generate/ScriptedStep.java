@@ -1,5 +1,6 @@
 package io.github.tinyllama.generate;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -60,7 +61,18 @@ public final class ScriptedStep implements AutoCloseable {
          * sums), which streams 16-bit weights faster than libtorch's float16 {@code linear} on CPUs without
          * native float16 arithmetic.
          */
-        FLOAT16_PACKED
+        FLOAT16_PACKED;
+
+        /**
+         * The kind for matrices held as {@code dataType} on {@code device}: float32 as they are; float16 packed
+         * for fbgemm on a CPU (where it is faster), as they are on a GPU.
+         */
+        public static Kind of(DataType dataType, Device device) {
+            if (dataType == DataType.FLOAT32) {
+                return FLOAT32;
+            }
+            return device != null && device.isGpu() ? FLOAT16 : FLOAT16_PACKED;
+        }
     }
 
     private final PtSymbolBlock module;
