@@ -108,7 +108,6 @@ final class ModelLoading {
         Model model = languageModel.model();
         boolean int8 = languageModel.scriptedStep().map(s -> s.kind() == ScriptedStep.Kind.INT8).orElse(false);
         o.addProperty("dtype", int8 ? ComputeType.INT8.toString() : ComputeType.of(model.getDataType()).toString());
-        o.addProperty("engine", languageModel.scriptedStep().isPresent() ? "script" : "blocks");
         o.addProperty("device", DeviceOption.name(model.getNDManager().getDevice()));
         return o;
     }

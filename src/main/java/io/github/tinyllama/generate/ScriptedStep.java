@@ -15,6 +15,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.KvCache;
 import io.github.tinyllama.nn.LlamaNetwork;
+import io.github.tinyllama.util.Capacity;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -109,6 +110,16 @@ public final class ScriptedStep implements AutoCloseable {
                 || (kind == Kind.FLOAT16 && matrixType != DataType.FLOAT16)) {
             throw new IllegalArgumentException("a " + kind + " step needs the network's matrices in that type, not "
                     + matrixType);
+        }
+        long bytesPerWeight = switch (kind) {
+            case INT8 -> 1;
+            case BFLOAT16, FLOAT16_PACKED -> 2;
+            case FLOAT32, FLOAT16 -> 0;
+        };
+        long copies = bytesPerWeight * config.parameterCount();
+        if (copies > 0 && !manager.getDevice().isGpu()) {
+            Capacity.requireMemory(copies, "the scripted step's " + kind + " copies of the weights",
+                    kind == Kind.INT8 ? "free memory" : "use --engine blocks, or free memory");
         }
         PtSymbolBlock module = loadArchive((PtNDManager) manager);
         try {
