@@ -37,15 +37,20 @@ results="$work/$name-results.jsonl"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 # Each run gets at most $LIMIT seconds (default 900): on a saturated machine a spinning thread pool can crawl.
 limit="${LIMIT:-900}"
-ours() {  # label, dtype, environment assignment
-  env "$3" timeout "$limit" "$here/tinyllama" bench --model "$model" --dtype "$2" --prompt-tokens "$prompt" \
-    --new-tokens "$new" --json | python3 -c "import json,sys; o=json.load(sys.stdin); o['engine']='$1'; print(json.dumps(o))" \
+ours() {  # label, dtype, engine, environment assignment
+  env "$4" timeout "$limit" "$here/tinyllama" bench --model "$model" --dtype "$2" --engine "$3" \
+    --prompt-tokens "$prompt" --new-tokens "$new" --json \
+    | python3 -c "import json,sys; o=json.load(sys.stdin); o['engine']='$1'; print(json.dumps(o))" \
     >> "$results" || echo "{\"engine\": \"$1\", \"failed\": true}" >> "$results"
 }
-ours "tinyllama float16" float16 "BENCH=1"
+ours "tinyllama float16, script" float16 script "BENCH=1"
+ours "tinyllama float16, blocks" float16 blocks "BENCH=1"
+ours "tinyllama int8, script" int8 script "BENCH=1"
+ours "tinyllama float32, script" float32 script "BENCH=1"
 # The launcher makes libtorch's OpenMP threads wait passively; an empty value gives libgomp's default (spin, then sleep).
-ours "tinyllama float16, OMP default" float16 "OMP_WAIT_POLICY="
-ours "tinyllama float32" float32 "BENCH=1"
+if [ -n "${OMP_DEFAULT_ROWS:-}" ]; then
+  ours "tinyllama float16, script, OMP default" float16 script "OMP_WAIT_POLICY="
+fi
 for type in f16 q8_0; do
   for threads in 1 2; do
     label="llama.cpp $type, $threads thread(s)"
@@ -58,15 +63,15 @@ python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 base = rows[0]
-print(f"{'engine':34} {'prefill tok/s':>13} {'decode tok/s':>12} {'decode vs tinyllama float16':>28}")
+print(f"{'engine':38} {'prefill tok/s':>13} {'decode tok/s':>12} {'decode vs first row':>20}")
 for r in rows:
     if r.get("failed"):
-        print(f"{r['engine']:34} {'failed or timed out':>13}")
+        print(f"{r['engine']:38} {'failed or timed out':>13}")
         continue
     ratio = r['decode_tokens_per_second'] / base['decode_tokens_per_second'] if not base.get("failed") else float("nan")
-    print(f"{r['engine']:34} {r['prefill_tokens_per_second']:13.1f} {r['decode_tokens_per_second']:12.2f} {ratio:28.2f}")
+    print(f"{r['engine']:38} {r['prefill_tokens_per_second']:13.1f} {r['decode_tokens_per_second']:12.2f} {ratio:20.2f}")
 if not base.get("failed"):
     print(f"memory read {base['bandwidth_bytes_per_second'] / 1e9:.1f} GB/s measured by bench in this run;"
-          f" tinyllama float16 decode reached {100 * base['roofline_fraction']:.0f}% of its roofline")
+          f" the first row's decode reached {100 * base['roofline_fraction']:.0f}% of its roofline")
 PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

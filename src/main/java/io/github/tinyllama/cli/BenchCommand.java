@@ -58,9 +58,9 @@ final class BenchCommand implements Callable<Integer> {
             return speculation();
         }
         Path model = ModelLoading.resolve(modelOptions.model, modelOptions.revision, json);
-        Benchmark.Result r = Benchmark.run(model, modelOptions.computeType, modelOptions.device(),
-                promptTokens, newTokens);
-        String dtype = ComputeType.of(r.dataType()).toString();
+        Benchmark.Result r = Benchmark.run(model, modelOptions.computeType, modelOptions.engine,
+                modelOptions.device(), promptTokens, newTokens);
+        String dtype = r.weights();
         String device = DeviceOption.name(r.device());
         if (json) {
             JsonObject o = new JsonObject();
@@ -71,6 +71,7 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty("prompt_tokens", r.promptTokens());
             o.addProperty("new_tokens", r.newTokens());
             o.addProperty("dtype", dtype);
+            o.addProperty("engine", r.engine().toString());
             o.addProperty("device", device);
             o.addProperty("bandwidth_bytes_per_second", r.bandwidthBytesPerSecond());
             o.addProperty("weight_bytes_per_token", r.weightBytesPerToken());
@@ -79,8 +80,9 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println(Json.write(o));
         } else {
             System.out.printf(Locale.ROOT, "load %.2f s, prefill %.1f tokens/s (%d tokens), decode %.2f tokens/s"
-                    + " (%d tokens), peak RSS %.2f GB, %s on %s%n", r.loadSeconds(), r.prefillTokensPerSecond(),
-                    r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(), r.peakRssBytes() / 1e9, dtype, device);
+                    + " (%d tokens), peak RSS %.2f GB, %s on %s, %s engine%n", r.loadSeconds(),
+                    r.prefillTokensPerSecond(), r.promptTokens(), r.decodeTokensPerSecond(), r.newTokens(),
+                    r.peakRssBytes() / 1e9, dtype, device, r.engine());
             System.out.printf(Locale.ROOT, "memory read %.1f GB/s (measured now); %.2f GB of weights per token allow"
                     + " %.1f tokens/s; decode reached %.0f%% of that roofline%n", r.bandwidthBytesPerSecond() / 1e9,
                     r.weightBytesPerToken() / 1e9, r.rooflineTokensPerSecond(), 100 * r.rooflineFraction());

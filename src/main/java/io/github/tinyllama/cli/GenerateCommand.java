@@ -103,7 +103,10 @@ final class GenerateCommand implements Callable<Integer> {
                 out.flush();
             });
             if (json) {
-                out.println(Json.write(ModelLoading.withRuntime(toJson(r), llm)));
+                JsonObject o = ModelLoading.withRuntime(toJson(r), llm);
+                // Only generate says which engine decoded: scoring always runs the Blocks.
+                o.addProperty("engine", llm.languageModel().scriptedStep().isPresent() ? "script" : "blocks");
+                out.println(Json.write(o));
             } else {
                 out.println();
             }

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 
 import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.generate.LanguageModel;
+import io.github.tinyllama.generate.ScriptedStep;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.tokenizer.LlamaTokenizer;
 import io.github.tinyllama.tokenizer.SentencePieceConverter;
@@ -37,13 +38,19 @@ final class ModelLoading {
 
     /** The model alone, for commands given token ids and a directory without a tokenizer. */
     static LanguageModel loadWithoutTokenizer(Path modelDir, ModelOptions options) throws IOException {
-        return LanguageModel.load(modelDir, options.adapter(), options.computeType,
+        LanguageModel model = LanguageModel.load(modelDir, options.adapter(), options.computeType,
                 options.device(), bytes -> {});
+        try {
+            return model.useEngine(options.engine);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     static TinyLlama load(Path modelDir, ModelOptions options, boolean quiet) throws IOException {
         TinyLlama.Builder builder = TinyLlama.builder(modelDir).optComputeType(options.computeType)
-                .optDevice(options.device()).optAdapter(options.adapter());
+                .optEngine(options.engine).optDevice(options.device()).optAdapter(options.adapter());
         if (quiet || System.console() == null) {
             return builder.load();
         }
@@ -89,7 +96,8 @@ final class ModelLoading {
     /** As {@link #withRuntime(JsonObject, TinyLlama)}, for a model run without a tokenizer. */
     static JsonObject withRuntime(JsonObject o, LanguageModel languageModel) {
         Model model = languageModel.model();
-        o.addProperty("dtype", ComputeType.of(model.getDataType()).toString());
+        boolean int8 = languageModel.scriptedStep().map(s -> s.kind() == ScriptedStep.Kind.INT8).orElse(false);
+        o.addProperty("dtype", int8 ? ComputeType.INT8.toString() : ComputeType.of(model.getDataType()).toString());
         o.addProperty("device", DeviceOption.name(model.getNDManager().getDevice()));
         return o;
     }

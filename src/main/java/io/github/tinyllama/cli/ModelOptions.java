@@ -2,12 +2,15 @@ package io.github.tinyllama.cli;
 
 import ai.djl.Device;
 
+import io.github.tinyllama.generate.DecodeEngine;
 import io.github.tinyllama.weights.ComputeType;
 
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Path;
 
@@ -29,8 +32,15 @@ class ModelOptions {
     @Option(names = {"--compute-type", "--dtype"}, paramLabel = "TYPE", defaultValue = "auto",
             converter = TypeOptions.ComputeTypeConverter.class,
             description = "Compute type, how the weights are held: auto (float16 for a checkpoint stored in 16 bits"
-                    + " whose values fit float16, else float32), float32 or float16. Default: ${DEFAULT-VALUE}.")
+                    + " whose values fit float16, else float32), float32, float16, or int8 (decoding with 8-bit weights,"
+                    + " a scale per row; needs the script engine). Default: ${DEFAULT-VALUE}.")
     ComputeType computeType;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "script", converter = EngineConverter.class,
+            description = "What runs the decode steps: script (the whole forward pass as one TorchScript call) or"
+                    + " blocks (the DJL Blocks, one call per operation). Scoring always runs the Blocks."
+                    + " Default: ${DEFAULT-VALUE}.")
+    DecodeEngine engine;
 
     @Mixin
     DeviceOption device = new DeviceOption();
@@ -50,5 +60,17 @@ class ModelOptions {
     /** The adapter to merge at load time; none on commands without {@code --adapter}. */
     Path adapter() {
         return null;
+    }
+
+    /** Parses {@code --engine}. */
+    static final class EngineConverter implements ITypeConverter<DecodeEngine> {
+        @Override
+        public DecodeEngine convert(String value) {
+            try {
+                return DecodeEngine.of(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

@@ -31,12 +31,13 @@ public final class Benchmark {
      * @param newTokens tokens generated
      * @param bandwidthBytesPerSecond streaming-read bandwidth measured in the same run ({@link MemoryBandwidth})
      * @param weightBytesPerToken bytes of weights one decode step reads
-     * @param dataType the type the weight matrices were held in
+     * @param weights how the decode steps held the matrices: {@code float32}, {@code float16} or {@code int8}
+     * @param engine what ran the decode steps
      * @param device where the model ran
      */
     public record Result(double loadSeconds, double prefillTokensPerSecond, double decodeTokensPerSecond,
             long peakRssBytes, int promptTokens, int newTokens, double bandwidthBytesPerSecond,
-            long weightBytesPerToken, DataType dataType, Device device) {
+            long weightBytesPerToken, String weights, DecodeEngine engine, Device device) {
 
         /** The decode speed that reading every weight once per token at the measured bandwidth allows. */
         public double rooflineTokensPerSecond() {
@@ -62,19 +63,20 @@ public final class Benchmark {
      */
     public static Result run(Path modelDir, DataType dataType, Device device, int promptTokens, int newTokens)
             throws IOException {
-        return run(modelDir, ComputeType.of(dataType), device, promptTokens, newTokens);
+        return run(modelDir, ComputeType.of(dataType), DecodeEngine.SCRIPT, device, promptTokens, newTokens);
     }
 
     /**
      * Runs the benchmark with the weight matrices in {@code computeType} ({@link ComputeType#AUTO} picks it from
-     * the checkpoint).
+     * the checkpoint), decoding through {@code engine}.
      *
      * @see #run(Path, DataType, Device, int, int)
      */
-    public static Result run(Path modelDir, ComputeType computeType, Device device, int promptTokens, int newTokens)
-            throws IOException {
+    public static Result run(Path modelDir, ComputeType computeType, DecodeEngine engine, Device device,
+            int promptTokens, int newTokens) throws IOException {
         long start = System.nanoTime();
-        try (LanguageModel model = LanguageModel.load(modelDir, null, computeType, device, bytes -> {})) {
+        try (LanguageModel model = LanguageModel.load(modelDir, null, computeType, device, bytes -> {})
+                .useEngine(engine)) {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             int vocab = model.config().vocabSize();
             if (promptTokens < 1 || promptTokens + newTokens > model.config().maxPositions()) {
@@ -85,9 +87,12 @@ public final class Benchmark {
             model.generate(prompt, settings(Math.min(4, newTokens)), id -> true);
             GenerationResult r = model.generate(prompt, settings(newTokens), id -> true);
             double bandwidth = MemoryBandwidth.measure(device, MemoryBandwidth.DEFAULT_BYTES, 5);
+            DataType held = model.model().getDataType();
+            boolean int8 = computeType == ComputeType.INT8;
             return new Result(loadSeconds, promptTokens / r.prefillSeconds(), r.decodeTokensPerSecond(),
                     peakRssBytes(), promptTokens, r.generatedTokens(), bandwidth,
-                    weightBytesPerToken(model.config(), model.model().getDataType()), model.model().getDataType(),
+                    weightBytesPerToken(model.config(), int8 ? 1 : held.getNumOfBytes()),
+                    int8 ? ComputeType.INT8.toString() : ComputeType.of(held).toString(), engine,
                     model.model().getNDManager().getDevice());
         }
     }
@@ -97,15 +102,15 @@ public final class Benchmark {
      * float32, and of the input embedding only one row (so an untied embedding table does not count).
      *
      * @param config the architecture
-     * @param dataType the type of the weight matrices
+     * @param matrixBytes bytes per element of the weight matrices (1 for int8: its per-row scales are negligible)
      * @return bytes per token
      */
-    public static long weightBytesPerToken(LlamaConfig config, DataType dataType) {
+    public static long weightBytesPerToken(LlamaConfig config, int matrixBytes) {
         long hidden = config.hiddenSize();
         long norms = (2L * config.numLayers() + 1) * hidden;
         long embeddingTable = config.tieWordEmbeddings() ? 0 : (long) config.vocabSize() * hidden;
         long matrices = config.parameterCount() - norms - embeddingTable;
-        return matrices * dataType.getNumOfBytes() + norms * Float.BYTES + hidden * dataType.getNumOfBytes();
+        return matrices * matrixBytes + norms * Float.BYTES + hidden * matrixBytes;
     }
 
     private static GenerationConfig settings(int newTokens) {

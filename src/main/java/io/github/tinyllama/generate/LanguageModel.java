@@ -22,6 +22,8 @@ import io.github.tinyllama.weights.WeightLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.function.LongConsumer;
@@ -43,10 +45,13 @@ public final class LanguageModel implements AutoCloseable {
     private final Set<Integer> eosIds;
     private final boolean ownsModel;
     private final Path directory;
+    private final ScriptedStep.Kind scriptKind;
+    private volatile ScriptedStep scripted;
 
     private LanguageModel(Model model, LlamaNetwork block, GenerationDefaults defaults, boolean ownsModel,
-            Path directory) {
+            Path directory, ScriptedStep.Kind scriptKind) {
         this.model = model;
+        this.scriptKind = scriptKind;
         this.directory = directory;
         this.ownsModel = ownsModel;
         this.block = block;
@@ -116,7 +121,9 @@ public final class LanguageModel implements AutoCloseable {
             }
             model.setBlock(block);
             model.setDataType(dataType);
-            return new LanguageModel(model, block, defaults, true, modelDir);
+            LanguageModel loaded = new LanguageModel(model, block, defaults, true, modelDir,
+                    computeType == ComputeType.INT8 ? ScriptedStep.Kind.INT8 : ScriptedStep.Kind.of(dataType, device));
+            return computeType == ComputeType.INT8 ? loaded.useEngine(DecodeEngine.SCRIPT) : loaded;
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -138,7 +145,8 @@ public final class LanguageModel implements AutoCloseable {
                     + (model.getBlock() == null ? "null block" : model.getBlock().getClass().getName())
                     + ", not a LlamaNetwork");
         }
-        return new LanguageModel(model, (LlamaNetwork) model.getBlock(), defaults, false, model.getModelPath());
+        return new LanguageModel(model, (LlamaNetwork) model.getBlock(), defaults, false, model.getModelPath(),
+                ScriptedStep.Kind.of(model.getDataType(), model.getNDManager().getDevice()));
     }
 
     /** The directory the model was loaded from (its config, tokenizer and template files). */
@@ -154,6 +162,24 @@ public final class LanguageModel implements AutoCloseable {
     /** The DJL block, for training, inspection or custom loops. */
     public LlamaNetwork network() {
         return block;
+    }
+
+    /** Decodes through {@code engine} from now on (call it before decoding); the Blocks refuse int8 weights. */
+    public synchronized LanguageModel useEngine(DecodeEngine engine) {
+        if (engine == DecodeEngine.SCRIPT && scripted == null) {
+            scripted = ScriptedStep.load(block, scriptKind, model.getNDManager());
+        } else if (engine == DecodeEngine.BLOCKS && scriptKind == ScriptedStep.Kind.INT8) {
+            throw new IllegalArgumentException("int8 weights decode only through the script engine");
+        } else if (engine == DecodeEngine.BLOCKS && scripted != null) {
+            scripted.close();
+            scripted = null;
+        }
+        return this;
+    }
+
+    /** The scripted step decoding runs through ({@link DecodeEngine#SCRIPT}); empty for the Blocks. */
+    public Optional<ScriptedStep> scriptedStep() {
+        return Optional.ofNullable(scripted);
     }
 
     /** The DJL model holding the weights. */
@@ -212,26 +238,11 @@ public final class LanguageModel implements AutoCloseable {
         return new TokenScorer(this);
     }
 
-    /**
-     * Runs {@code input} after the cached tokens and returns the next-token logits of its last
-     * {@code positions} positions, one array each: 1 for plain decoding, 1 + draft length to check a
-     * speculative draft. Only those positions go through the vocabulary projection.
-     */
+    /** The next-token logits of the last {@code positions} positions of {@code input}, run after the cache. */
     float[][] lastLogits(long[] input, int positions, KvCache cache) {
-        try (NDScope scope = new NDScope(); NDManager step = model.getNDManager().newSubManager()) {
-            scope.suppressNotUsedWarning();
-            ParameterStore ps = new ParameterStore(step, false);
-            NDArray ids = step.create(input).reshape(1, input.length);
-            NDArray hidden = block.hiddenStates(ps, ids, cache, null, false);
-            NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(input.length - positions, input.length));
-            float[] flat = block.logits(ps, last, false).toFloatArray();
-            int vocab = config().vocabSize();
-            float[][] out = new float[positions][];
-            for (int i = 0; i < positions; i++) {
-                out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
-            }
-            return out;
-        }
+        ScriptedStep step = scripted;
+        return step != null ? step.lastLogits(input, positions, cache, model.getNDManager())
+                : BlocksStep.lastLogits(block, model.getNDManager(), input, positions, cache);
     }
 
     long[] fitPrompt(long[] promptIds, GenerationConfig config) {
@@ -262,7 +273,10 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (scripted != null) {
+            scripted.close();
+        }
         if (ownsModel) {
             model.close();
         }

@@ -199,6 +199,7 @@ public final class TinyLlama implements AutoCloseable {
         private Device device;
         private Path adapterDir;
         private LongConsumer progress = bytes -> {};
+        private DecodeEngine engine = DecodeEngine.SCRIPT;
 
         private Builder(Path modelDir) {
             this.modelDir = modelDir;
@@ -229,6 +230,12 @@ public final class TinyLlama implements AutoCloseable {
             return this;
         }
 
+        /** Decodes through this engine; {@link DecodeEngine#SCRIPT}, the faster, when unset. */
+        public Builder optEngine(DecodeEngine value) {
+            engine = value;
+            return this;
+        }
+
         /** Runs on this device; the engine's default device when unset. */
         public Builder optDevice(Device value) {
             device = value;
@@ -248,9 +255,14 @@ public final class TinyLlama implements AutoCloseable {
          */
         public TinyLlama load() throws IOException {
             LlamaTokenizer tokenizer = LlamaTokenizer.load(modelDir);
+            LanguageModel model = null;
             try {
-                return new TinyLlama(LanguageModel.load(modelDir, adapterDir, computeType, device, progress), tokenizer);
+                model = LanguageModel.load(modelDir, adapterDir, computeType, device, progress);
+                return new TinyLlama(model.useEngine(engine), tokenizer);
             } catch (IOException | RuntimeException e) {
+                if (model != null) {
+                    model.close();
+                }
                 tokenizer.close();
                 throw e;
             }

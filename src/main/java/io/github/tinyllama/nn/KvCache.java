@@ -239,6 +239,24 @@ public final class KvCache implements AutoCloseable {
         length += (int) count;
     }
 
+    /**
+     * For an engine that writes the cache itself ({@code generate.ScriptedStep}): grows the buffers to hold at
+     * least {@code columns} positions and returns them, every layer's keys then every layer's values,
+     * {@code [B, kvHeads, allocated, headSize]} float32 each. The length is left as it is ({@link #resize}).
+     *
+     * @throws IllegalArgumentException if {@code columns} exceeds the capacity
+     */
+    public NDArray[] buffers(int columns) {
+        if (columns > capacity) {
+            throw new IllegalArgumentException("KV cache full: " + columns + " positions exceed its capacity of "
+                    + capacity);
+        }
+        holdAtLeast(columns);
+        NDArray[] all = Arrays.copyOf(keys, 2 * keys.length);
+        System.arraycopy(values, 0, all, keys.length, values.length);
+        return all;
+    }
+
     @Override
     public void close() {
         manager.close();

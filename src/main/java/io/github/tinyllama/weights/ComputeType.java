@@ -29,7 +29,13 @@ public enum ComputeType {
     /** float32 matrices: exact for every checkpoint, twice the memory traffic of float16. */
     FLOAT32,
     /** float16 matrices, whatever the checkpoint holds (bfloat16 values beyond ±65504 become infinite). */
-    FLOAT16;
+    FLOAT16,
+    /**
+     * 8-bit weights for decoding: the matrices are loaded as {@link #AUTO} picks them, and the scripted decode
+     * step ({@code generate.ScriptedStep}) quantizes its own copies to int8 with a scale per output row. Scoring
+     * keeps the loaded matrices.
+     */
+    INT8;
 
     private static final Logger LOG = LoggerFactory.getLogger(ComputeType.class);
 
@@ -41,7 +47,7 @@ public enum ComputeType {
     /**
      * The type named as on the command line.
      *
-     * @param name {@code auto}, {@code float32} or {@code float16}
+     * @param name {@code auto}, {@code float32}, {@code float16} or {@code int8}
      * @throws IllegalArgumentException for any other name
      */
     public static ComputeType of(String name) {
@@ -50,7 +56,7 @@ public enum ComputeType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("'" + name + "' is not a compute type: use auto, float32 or float16");
+        throw new IllegalArgumentException("'" + name + "' is not a compute type: use auto, float32, float16 or int8");
     }
 
     /**
@@ -68,15 +74,15 @@ public enum ComputeType {
         throw new IllegalArgumentException("weights can be held as float32 or float16, not " + dataType);
     }
 
-    /** The name used on the command line and in JSON output: {@code auto}, {@code float32}, {@code float16}. */
+    /** The name used on the command line and in JSON output: {@code auto}, {@code float32}, {@code float16}, {@code int8}. */
     @Override
     public String toString() {
         return name().toLowerCase(Locale.ROOT);
     }
 
     /**
-     * The engine type for a checkpoint's matrices. {@link #AUTO} reads every bfloat16 matrix once to check
-     * that float16 can hold it.
+     * The engine type for a checkpoint's matrices. {@link #AUTO} (and {@link #INT8}, whose int8 copies are made
+     * from them) reads every bfloat16 matrix once to check that float16 can hold it.
      *
      * @param checkpoint the opened checkpoint
      * @return {@link DataType#FLOAT32} or {@link DataType#FLOAT16}

@@ -66,7 +66,7 @@ class CliTest {
         JsonObject o = r.json();
         assertEquals(Set.of("prompt_ids", "ids", "text", "finish_reason", "prompt_tokens", "generated_tokens",
                 "prefill_seconds", "decode_seconds", "decode_tokens_per_second", "drafted_tokens", "accepted_tokens",
-                "dtype", "device"), o.keySet());
+                "dtype", "engine", "device"), o.keySet());
         assertEquals(1, o.getAsJsonArray("prompt_ids").get(0).getAsLong(), "BOS first");
         assertEquals(o.getAsJsonArray("prompt_ids").size(), o.get("prompt_tokens").getAsInt());
         assertEquals(o.getAsJsonArray("ids").size(), o.get("generated_tokens").getAsInt());

@@ -54,7 +54,7 @@ class ErrorsAndLimitsTest {
                 Arguments.of(List.of("generate", "x", "--max-new-tokens", "-5"), "max new tokens"),
                 Arguments.of(List.of("generate", "x", "--repetition-penalty", "0"), "repetition penalty"),
                 Arguments.of(List.of("generate", "x", "--stop", ""), "stop"),
-                Arguments.of(List.of("generate", "x", "--dtype", "int8"), "--compute-type"),
+                Arguments.of(List.of("generate", "x", "--dtype", "int4"), "--compute-type"),
                 Arguments.of(List.of("generate", "--prompt-ids", "1,4096"), "--prompt-ids: token id 4096"),
                 Arguments.of(List.of("score", "--ids", "1,-3"), "--ids: token id -3"),
                 Arguments.of(List.of("chat", "--top-p", "7"), "top-p"),

@@ -66,7 +66,7 @@ class ComputeTypeTest {
         assertEquals("float32", ComputeType.FLOAT32.toString());
         assertEquals(ComputeType.FLOAT16, ComputeType.of(DataType.FLOAT16));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ComputeType.of("bf16"));
-        assertTrue(e.getMessage().contains("auto, float32 or float16"), e.getMessage());
+        assertTrue(e.getMessage().contains("auto, float32, float16 or int8"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ComputeType.of(DataType.INT8));
     }
 
