@@ -3,6 +3,8 @@ package io.github.tinyllama.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
+import io.github.tinyllama.weights.Devices;
+
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,11 +68,7 @@ public final class DeviceOption {
             return Device.cpu();
         }
         int id = spec.equals("gpu") ? 0 : Integer.parseInt(spec.substring("gpu:".length()));
-        int gpus = Engine.getInstance().getGpuCount();
-        if (id >= gpus) {
-            throw new IllegalArgumentException("--device " + spec + ": the engine sees " + gpus + " GPU"
-                    + (gpus == 1 ? "" : "s") + (gpus == 0 ? " (a CPU-only libtorch; see docs/devices.md)" : ""));
-        }
+        Devices.check(Device.gpu(id), Engine.getInstance(), "--device " + spec);
         return Device.gpu(id);
     }
 

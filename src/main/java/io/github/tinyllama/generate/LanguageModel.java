@@ -2,6 +2,7 @@ package io.github.tinyllama.generate;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -16,6 +17,7 @@ import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.KvCache;
 import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.weights.ComputeType;
+import io.github.tinyllama.weights.Devices;
 import io.github.tinyllama.weights.LoraAdapters;
 import io.github.tinyllama.weights.WeightLoader;
 
@@ -105,6 +107,9 @@ public final class LanguageModel implements AutoCloseable {
             LongConsumer progress) throws IOException {
         LlamaConfig config = LlamaConfig.load(modelDir);
         GenerationDefaults defaults = GenerationDefaults.load(modelDir);
+        if (device != null) {
+            Devices.check(device, Engine.getEngine("PyTorch"), "device " + device + " is not there");
+        }
         Model model = Model.newInstance("tinyllama", device, "PyTorch");
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             DataType dataType = computeType.resolve(checkpoint);

@@ -10,6 +10,7 @@ import io.github.tinyllama.checkpoint.Checkpoint;
 import io.github.tinyllama.config.LlamaConfig;
 import io.github.tinyllama.nn.LlamaNetwork;
 import io.github.tinyllama.weights.ComputeType;
+import io.github.tinyllama.weights.Devices;
 import io.github.tinyllama.weights.LoraAdapters;
 import io.github.tinyllama.weights.WeightLoader;
 
@@ -37,7 +38,8 @@ public final class TinyLlamaBlockFactory implements BlockFactory {
 
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
-        checkDevice(model);
+        Devices.check(model.getNDManager().getDevice(), model.getNDManager().getEngine(),
+                "the Criteria's device " + model.getNDManager().getDevice() + " is not there");
         LlamaConfig config = LlamaConfig.load(modelPath);
         LlamaNetwork block = new LlamaNetwork(config);
         try (Checkpoint checkpoint = Checkpoint.open(modelPath)) {
@@ -49,17 +51,6 @@ public final class TinyLlamaBlockFactory implements BlockFactory {
             LoraAdapters.merge(block, Path.of(adapter.toString()), model.getNDManager());
         }
         return block;
-    }
-
-    /** A GPU the engine lacks would fail in libtorch at the first weight, in a page-long message. */
-    private static void checkDevice(Model model) {
-        Device device = model.getNDManager().getDevice();
-        int gpus = model.getNDManager().getEngine().getGpuCount();
-        if (device.isGpu() && device.getDeviceId() >= gpus) {
-            throw new IllegalArgumentException("the Criteria's device " + device + " is not there: the engine sees "
-                    + gpus + " GPU" + (gpus == 1 ? "" : "s") + (gpus == 0 ? " (a CPU-only libtorch; see docs/devices.md)"
-                    : ""));
-        }
     }
 
     static ComputeType computeType(Map<String, ?> arguments) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.types.DataType;
 
@@ -237,5 +239,16 @@ class LanguageModelTest {
             }
             assertFalse(Double.isNaN(logprobs[1]));
         }
+    }
+
+    /** From Java as from the CLI: a GPU the engine lacks is named in one sentence before any weight is read. */
+    @Test
+    void aGpuTheEngineLacksIsNamedBeforeLoading() {
+        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        Device missing = Device.gpu(gpus);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TinyLlama.builder(Path.of("model-zoo/nano")).optDevice(missing).load());
+        assertEquals("device " + missing + " is not there: the engine sees " + gpus + " GPU" + (gpus == 1 ? "" : "s")
+                + (gpus == 0 ? " (a CPU-only libtorch; see docs/devices.md)" : ""), e.getMessage());
     }
 }
