@@ -94,6 +94,11 @@ public final class BatchDecoder implements AutoCloseable {
     private final LanguageModel model;
     private final int maxRows;
     private final Device device;
+    /**
+     * The model's scripted step when it has one: rows then sit left-aligned in the shared cache, each at its own
+     * positions, and a step is one native call; without it the Blocks run over right-aligned rows and a mask.
+     */
+    private final ScriptedStep scripted;
     private final Queue<Sequence> waiting = new ConcurrentLinkedQueue<>();
     /** Sequences in the shared cache, in row order. */
     private final List<Sequence> rows = new ArrayList<>();
@@ -118,6 +123,7 @@ public final class BatchDecoder implements AutoCloseable {
         this.model = model;
         this.maxRows = maxRows;
         this.device = model.model().getNDManager().getDevice();
+        this.scripted = model.scriptedStep().orElse(null);
     }
 
     /** The model decoded. */
@@ -256,7 +262,10 @@ public final class BatchDecoder implements AutoCloseable {
         return s.done;
     }
 
-    /** Lays the running and joining sequences out in a new shared cache, right-aligned, and frees the old. */
+    /**
+     * Lays the running and joining sequences out in a new shared cache (left-aligned for the scripted step,
+     * right-aligned for the Blocks) and frees the old.
+     */
     private void rebuild() {
         changed = false;
         joining.removeIf(s -> {
@@ -294,10 +303,12 @@ public final class BatchDecoder implements AutoCloseable {
             try {
                 for (int i = 0; i < next.size(); i++) {
                     Sequence s = next.get(i);
+                    int to = scripted != null ? 0 : length - s.held;
                     if (s.own != null) {
-                        fresh.copyRow(s.own, 0, 0, s.held, i, length - s.held);
+                        fresh.copyRow(s.own, 0, 0, s.held, i, to);
                     } else {
-                        fresh.copyRow(cache, s.row, cache.length() - s.held, s.held, i, length - s.held);
+                        int from = scripted != null ? 0 : cache.length() - s.held;
+                        fresh.copyRow(cache, s.row, from, s.held, i, to);
                     }
                 }
                 fresh.resize(length);
@@ -335,19 +346,12 @@ public final class BatchDecoder implements AutoCloseable {
         float[] logits;
         try (NDScope scope = new NDScope(); NDManager step = model.model().getNDManager().newSubManager()) {
             scope.suppressNotUsedWarning();
-            ParameterStore ps = new ParameterStore(step, false);
-            NDArray mask = null;
-            if (padded) {
-                boolean[] padding = new boolean[n * (length + 1)];
-                for (int i = 0; i < n; i++) {
-                    Arrays.fill(padding, i * (length + 1), i * (length + 1) + length - rows.get(i).held,
-                            true);
-                }
-                mask = step.create(padding).reshape(n, length + 1);
+            if (scripted != null) {
+                logits = scripted.forward(step.create(ids).reshape(n, 1), positions, cache, 1).toFloatArray();
+                cache.resize(Math.toIntExact(Arrays.stream(positions).max().orElseThrow() + 1));
+            } else {
+                logits = blocksStep(step, ids, positions, padded, length);
             }
-            NDArray hidden = model.network().hiddenStates(ps, step.create(ids).reshape(n, 1), cache, mask,
-                    padded ? positions : null, false);
-            logits = model.network().logits(ps, hidden, false).toFloatArray();
         }
         int vocab = model.config().vocabSize();
         for (int i = 0; i < n; i++) {
@@ -359,6 +363,23 @@ public final class BatchDecoder implements AutoCloseable {
             }
         }
         rows.removeIf(s -> s.done);
+    }
+
+    /** The Blocks' step over right-aligned rows: rows shorter than the longest are masked on their left. */
+    private float[] blocksStep(NDManager step, long[] ids, long[] positions, boolean padded, int length) {
+        int n = ids.length;
+        ParameterStore ps = new ParameterStore(step, false);
+        NDArray mask = null;
+        if (padded) {
+            boolean[] padding = new boolean[n * (length + 1)];
+            for (int i = 0; i < n; i++) {
+                Arrays.fill(padding, i * (length + 1), i * (length + 1) + length - rows.get(i).held, true);
+            }
+            mask = step.create(padding).reshape(n, length + 1);
+        }
+        NDArray hidden = model.network().hiddenStates(ps, step.create(ids).reshape(n, 1), cache, mask,
+                padded ? positions : null, false);
+        return model.network().logits(ps, hidden, false).toFloatArray();
     }
 
     private void failAll(Throwable e) {

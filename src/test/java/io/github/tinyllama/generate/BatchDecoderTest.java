@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -102,6 +104,24 @@ class BatchDecoderTest {
     @Test
     void greedyIdsOfTheNanoModelDoNotDependOnTheBatch() {
         sameAsAlone(nano);
+    }
+
+    /**
+     * The scripted step decodes the batch with rows left-aligned at their own positions; its float32 and packed
+     * float16 matrices must give each request the ids it gets alone (which the scripted step also decodes).
+     */
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT32", "FLOAT16"})
+    void greedyIdsThroughTheScriptedStepDoNotDependOnTheBatch(DataType type) throws IOException {
+        try (LanguageModel scripted = LanguageModel.load(Path.of("model-zoo/nano"), type, null, bytes -> {})) {
+            scripted.useEngine(DecodeEngine.SCRIPT);
+            sameAsAlone(scripted);
+        }
+        try (LanguageModel scripted = LanguageModel.load(Fixtures.GQA3_TIED_F32.write(dir.resolve(type.name())),
+                type, null, bytes -> {})) {
+            scripted.useEngine(DecodeEngine.SCRIPT);
+            sameAsAlone(scripted);
+        }
     }
 
     @Test
