@@ -333,15 +333,11 @@ public final class BatchDecoder implements AutoCloseable {
     /** Feeds every row its last token in one pass and takes each row's next token. */
     private void decode() {
         int n = rows.size();
-        int length = cache.length();
         long[] ids = new long[n];
         long[] positions = new long[n];
-        boolean padded = false;
         for (int i = 0; i < n; i++) {
-            Sequence s = rows.get(i);
-            ids[i] = s.pending;
-            positions[i] = s.held;
-            padded |= s.held < length;
+            ids[i] = rows.get(i).pending;
+            positions[i] = rows.get(i).held;
         }
         float[] logits;
         try (NDScope scope = new NDScope(); NDManager step = model.model().getNDManager().newSubManager()) {
@@ -350,7 +346,7 @@ public final class BatchDecoder implements AutoCloseable {
                 logits = scripted.forward(step.create(ids).reshape(n, 1), positions, cache, 1).toFloatArray();
                 cache.resize(Math.toIntExact(Arrays.stream(positions).max().orElseThrow() + 1));
             } else {
-                logits = blocksStep(step, ids, positions, padded, length);
+                logits = blocksStep(step, ids, positions);
             }
         }
         int vocab = model.config().vocabSize();
@@ -366,14 +362,16 @@ public final class BatchDecoder implements AutoCloseable {
     }
 
     /** The Blocks' step over right-aligned rows: rows shorter than the longest are masked on their left. */
-    private float[] blocksStep(NDManager step, long[] ids, long[] positions, boolean padded, int length) {
+    private float[] blocksStep(NDManager step, long[] ids, long[] positions) {
         int n = ids.length;
+        int length = cache.length();
+        boolean padded = Arrays.stream(positions).anyMatch(p -> p < length);
         ParameterStore ps = new ParameterStore(step, false);
         NDArray mask = null;
         if (padded) {
             boolean[] padding = new boolean[n * (length + 1)];
             for (int i = 0; i < n; i++) {
-                Arrays.fill(padding, i * (length + 1), i * (length + 1) + length - rows.get(i).held, true);
+                Arrays.fill(padding, i * (length + 1), i * (length + 1) + length - (int) positions[i], true);
             }
             mask = step.create(padding).reshape(n, length + 1);
         }
