@@ -97,7 +97,8 @@ class DecodeStep(torch.nn.Module):
     def _add(self, w: Tensor) -> int:
         """Keeps one matrix in the module's form; returns the bytes of any copy that makes."""
         if self.kind == self.INT8:
-            w32 = w.float()
+            # Zero columns for the range markers _linear appends to every activation row: they add nothing.
+            w32 = torch.cat([w.float(), torch.zeros(w.size(0), self._markers(w.size(1)))], 1)
             scales = w32.abs().amax(1).clamp_min(1e-12) / 127.0
             zeros = torch.zeros(w.size(0), dtype=torch.int64)
             q = torch.quantize_per_channel(w32, scales.double(), zeros, 0, torch.qint8)
@@ -114,13 +115,33 @@ class DecodeStep(torch.nn.Module):
 
     def _linear(self, x: Tensor, index: int) -> Tensor:
         if self.kind == self.INT8:
-            return torch.ops.quantized.linear_dynamic(x, self.packed[index], True)
+            return self._int8_linear(x, index)
         if self.kind == self.FLOAT16_PACKED:
             return torch.ops.quantized.linear_dynamic_fp16(x, self.packed[index])
         w = self.mats[index]
         if w.dtype == torch.float32:
             return F.linear(x, w)
         return F.linear(x.to(w.dtype), w).float()
+
+    @staticmethod
+    def _markers(features: int) -> int:
+        """Columns appended to each activation row: +1, -1, then zeros up to a multiple of 32 columns, so that
+        fbgemm's vectorised quantisation covers whole rows and never ends a row in its scalar tail."""
+        return 32 - (features + 2) % 32 + 2 if (features + 2) % 32 != 0 else 2
+
+    def _int8_linear(self, x: Tensor, index: int) -> Tensor:
+        """fbgemm's dynamic int8 product quantises its input with one range for the whole tensor, which would
+        make a row's result depend on the other rows of the batch (and a prompt token's on the others). Each
+        token is scaled into [-1, 1] and carries +1 and -1 markers, so every tensor spans exactly [-1, 1]:
+        each token is quantised by its own range, whatever shares the call, and scaled back after."""
+        peak = x.abs().amax(-1, keepdim=True).clamp_min(1e-30)
+        shape = list(x.shape)
+        shape[-1] = self._markers(x.size(-1))
+        markers = torch.zeros(shape)
+        markers[..., 0] = 1.0
+        markers[..., 1] = -1.0
+        scaled = torch.cat([x / peak, markers], -1)
+        return torch.ops.quantized.linear_dynamic(scaled, self.packed[index], True) * peak
 
     def _norm(self, x: Tensor, weight: Tensor) -> Tensor:
         return x * torch.rsqrt(x.square().mean(-1, keepdim=True) + self.eps) * weight

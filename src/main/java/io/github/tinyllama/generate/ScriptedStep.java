@@ -54,7 +54,8 @@ public final class ScriptedStep implements AutoCloseable {
         BFLOAT16,
         /**
          * int8 copies with one scale per output row (symmetric, {@code max|w| / 127}), multiplied by libtorch's
-         * dynamically quantized linear (fbgemm: activations quantized per tensor on the fly, int32 sums).
+         * dynamically quantized linear (fbgemm: activations quantized on the fly with one range per token, so that a
+         * token's result does not depend on what shares the call; int32 sums).
          */
         INT8,
         /**

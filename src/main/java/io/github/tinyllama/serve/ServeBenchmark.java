@@ -27,18 +27,18 @@ public final class ServeBenchmark {
      *
      * @param clients concurrent streams
      * @param tokens tokens received in all
-     * @param decodeTokensPerSecond tokens after each stream's first, over the time from the last first token to the
-     *     last stream's end (the span in which all streams decode together)
+     * @param decodeTokensPerSecond tokens that arrived while every stream was decoding (after the last stream's
+     *     first token, up to the first stream's last), over that span: the batch at its full width, with no
+     *     prefill of a joining stream in it; for one client, its tokens after the first over their span
+     * @param overallTokensPerSecond every token received, over the round from its start to the last token
+     *     (prefills, queueing and the ramp up and down included)
      * @param ttftP50 median time to first token, seconds
      * @param ttftP95 95th percentile time to first token, seconds
      * @param tokenP50 median gap between tokens of a stream, seconds
      * @param tokenP95 95th percentile gap between tokens of a stream, seconds
      */
-    public record Round(int clients, int tokens, double decodeTokensPerSecond, double ttftP50, double ttftP95,
-            double tokenP50, double tokenP95) {}
-
-    /** One stream's arrival times, seconds from the round's start. */
-    private record Arrivals(double[] times) {}
+    public record Round(int clients, int tokens, double decodeTokensPerSecond, double overallTokensPerSecond,
+            double ttftP50, double ttftP95, double tokenP50, double tokenP95) {}
 
     /**
      * Runs one round against a server.
@@ -57,13 +57,13 @@ public final class ServeBenchmark {
                 + ", \"stream\": true, \"ignore_eos\": true, \"logprobs\": 1, \"temperature\": 0}";
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long start = System.nanoTime();
-        List<Future<Arrivals>> streams = new ArrayList<>();
+        List<Future<double[]>> streams = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             streams.add(pool.submit(() -> stream(http, base, apiKey, body, start)));
         }
-        List<Arrivals> all = new ArrayList<>();
+        List<double[]> all = new ArrayList<>();
         try {
-            for (Future<Arrivals> f : streams) {
+            for (Future<double[]> f : streams) {
                 all.add(f.get());
             }
         } catch (InterruptedException e) {
@@ -77,7 +77,8 @@ public final class ServeBenchmark {
         return summarise(clients, all);
     }
 
-    private static Arrivals stream(HttpClient http, URI base, String apiKey, String body, long start)
+    /** One stream's token arrival times, seconds from the round's start. */
+    private static double[] stream(HttpClient http, URI base, String apiKey, String body, long start)
             throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/v1/completions"))
                 .timeout(Duration.ofHours(1)).POST(HttpRequest.BodyPublishers.ofString(body));
@@ -95,33 +96,39 @@ public final class ServeBenchmark {
                 times.add((System.nanoTime() - start) / 1e9);
             }
         });
-        return new Arrivals(times.stream().mapToDouble(Double::doubleValue).toArray());
+        return times.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    private static Round summarise(int clients, List<Arrivals> all) {
+    static Round summarise(int clients, List<double[]> arrivals) {
         List<Double> ttft = new ArrayList<>();
         List<Double> gaps = new ArrayList<>();
         double lastFirst = 0;
+        double firstEnd = Double.POSITIVE_INFINITY;
         double end = 0;
         int tokens = 0;
-        int decoded = 0;
-        for (Arrivals a : all) {
-            double[] t = a.times();
+        for (double[] t : arrivals) {
             if (t.length == 0) {
                 continue;
             }
             tokens += t.length;
-            decoded += t.length - 1;
             ttft.add(t[0]);
             lastFirst = Math.max(lastFirst, t[0]);
+            firstEnd = Math.min(firstEnd, t[t.length - 1]);
             end = Math.max(end, t[t.length - 1]);
             for (int i = 1; i < t.length; i++) {
                 gaps.add(t[i] - t[i - 1]);
             }
         }
-        double rate = end > lastFirst ? decoded / (end - lastFirst) : 0;
-        return new Round(clients, tokens, rate, percentile(ttft, 50), percentile(ttft, 95), percentile(gaps, 50),
-                percentile(gaps, 95));
+        int together = 0;
+        for (double[] t : arrivals) {
+            for (double x : t) {
+                together += x > lastFirst && x <= firstEnd ? 1 : 0;
+            }
+        }
+        double steady = firstEnd > lastFirst ? together / (firstEnd - lastFirst) : Double.NaN;
+        double overall = end > 0 ? tokens / end : Double.NaN;
+        return new Round(clients, tokens, steady, overall, percentile(ttft, 50), percentile(ttft, 95),
+                percentile(gaps, 50), percentile(gaps, 95));
     }
 
     /** The nearest-rank percentile; NaN for no values. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.DataType;
 
+import io.github.tinyllama.weights.ComputeType;
 import io.github.tinyllama.testing.Fixtures;
 
 import org.junit.jupiter.api.AfterAll;
@@ -121,6 +122,22 @@ class BatchDecoderTest {
                 type, null, bytes -> {})) {
             scripted.useEngine(DecodeEngine.SCRIPT);
             sameAsAlone(scripted);
+        }
+    }
+
+    /**
+     * int8 products quantize their activations on the fly; each row must be quantized by its own range, not by
+     * the batch's, or a request's ids would depend on what runs beside it.
+     */
+    @Test
+    void greedyIdsThroughTheInt8StepDoNotDependOnTheBatch() throws IOException {
+        try (LanguageModel int8 = LanguageModel.load(Path.of("model-zoo/nano"), null, ComputeType.INT8, null,
+                bytes -> {})) {
+            sameAsAlone(int8);
+        }
+        try (LanguageModel int8 = LanguageModel.load(Fixtures.GQA3_TIED_F32.write(dir.resolve("int8")), null,
+                ComputeType.INT8, null, bytes -> {})) {
+            sameAsAlone(int8);
         }
     }
 

@@ -19,8 +19,8 @@ import java.util.Locale;
  * How far the 16-bit and 8-bit forms of the scripted step move tinyllama-nano from float32, teacher-forced over
  * fixed texts (the prompts in {@code bench/prompts/}, up to the model's 256 positions): the largest change of a
  * token's log-probability and the change of the mean loss. Printed, and bounded: the bounds are about twice what
- * was measured when the int8 path was written (int8 0.50 and +0.0024 nats, packed float16 0.0020 and +0.00012;
- * docs/speed.md), so a regression such as per-tensor weight scales fails while kernel rounding does not.
+ * was measured (int8 with one activation range per token 0.23 and -0.0043 nats, packed float16 0.0020 and
+ * +0.00012; docs/speed.md), so a regression such as per-tensor weight scales fails while kernel rounding does not.
  */
 class ScriptedAccuracyTest {
 
@@ -28,9 +28,9 @@ class ScriptedAccuracyTest {
     private static final String[] TEXTS = {"copy-prose.txt", "edit-java.txt", "summarise-prose.txt"};
 
     /** Largest |change| of one token's log-probability, nats. */
-    private static final double INT8_MAX_LOGPROB_CHANGE = 1.0;
+    private static final double INT8_MAX_LOGPROB_CHANGE = 0.5;
     /** |Change| of the mean per-token loss, nats. */
-    private static final double INT8_LOSS_CHANGE = 0.005;
+    private static final double INT8_LOSS_CHANGE = 0.009;
     private static final double FLOAT16_MAX_LOGPROB_CHANGE = 0.004;
     private static final double FLOAT16_LOSS_CHANGE = 0.00025;
 
