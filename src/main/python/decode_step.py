@@ -43,6 +43,7 @@ class DecodeStep(torch.nn.Module):
     norms: List[Tensor]
     mats: List[Tensor]
     packed: List[torch.classes.quantized.LinearPackedParamsBase]
+    markers: List[Tensor]
 
     def __init__(self):
         super().__init__()
@@ -58,6 +59,7 @@ class DecodeStep(torch.nn.Module):
         self.norms = []
         self.mats = []
         self.packed = []
+        self.markers = []
 
     @torch.jit.export
     def load(self, sizes: List[int], eps: float, rope_theta: float, rope_scaling: float, kind: int,
@@ -80,6 +82,7 @@ class DecodeStep(torch.nn.Module):
         self.norms.clear()
         self.mats.clear()
         self.packed.clear()
+        self.markers.clear()
         owned = 0
         per_layer = 9
         for layer in range(self.layers):
@@ -97,8 +100,13 @@ class DecodeStep(torch.nn.Module):
     def _add(self, w: Tensor) -> int:
         """Keeps one matrix in the module's form; returns the bytes of any copy that makes."""
         if self.kind == self.INT8:
-            # Zero columns for the range markers _linear appends to every activation row: they add nothing.
-            w32 = torch.cat([w.float(), torch.zeros(w.size(0), self._markers(w.size(1)))], 1)
+            # Zero columns for the range markers _int8_linear appends to every activation row: they add nothing.
+            extra = self._markers(w.size(1))
+            w32 = torch.cat([w.float(), torch.zeros(w.size(0), extra)], 1)
+            markers = torch.zeros(extra)
+            markers[0] = 1.0
+            markers[1] = -1.0
+            self.markers.append(markers)
             scales = w32.abs().amax(1).clamp_min(1e-12) / 127.0
             zeros = torch.zeros(w.size(0), dtype=torch.int64)
             q = torch.quantize_per_channel(w32, scales.double(), zeros, 0, torch.qint8)
@@ -134,13 +142,9 @@ class DecodeStep(torch.nn.Module):
         make a row's result depend on the other rows of the batch (and a prompt token's on the others). Each
         token is scaled into [-1, 1] and carries +1 and -1 markers, so every tensor spans exactly [-1, 1]:
         each token is quantised by its own range, whatever shares the call, and scaled back after."""
-        peak = x.abs().amax(-1, keepdim=True).clamp_min(1e-30)
-        shape = list(x.shape)
-        shape[-1] = self._markers(x.size(-1))
-        markers = torch.zeros(shape)
-        markers[..., 0] = 1.0
-        markers[..., 1] = -1.0
-        scaled = torch.cat([x / peak, markers], -1)
+        peak = torch.linalg.vector_norm(x, float("inf"), -1, keepdim=True).clamp_min(1e-30)
+        markers = self.markers[index]
+        scaled = torch.cat([x / peak, markers.expand(x.size()[:-1] + [markers.size(0)])], -1)
         return torch.ops.quantized.linear_dynamic(scaled, self.packed[index], True) * peak
 
     def _norm(self, x: Tensor, weight: Tensor) -> Tensor:
@@ -205,6 +209,13 @@ class DecodeStep(torch.nn.Module):
         if 0 < last < length:
             h = h[:, length - last:]
         return self._linear(self._norm(h, self.final_norm), 4 * self.layers)
+
+    @torch.jit.export
+    def product(self, x: Tensor, index: int) -> Tensor:
+        """One of the module's matrix products as a step runs it (`index` as in `mats`/`packed`): benchmarks
+        measure the peak of the kernels the steps use."""
+        with torch.no_grad():
+            return self._linear(x, index)
 
     def forward(self, ids: Tensor) -> Tensor:
         """Not used: Java calls `load` and `step`. TorchScript needs a forward to export the module."""

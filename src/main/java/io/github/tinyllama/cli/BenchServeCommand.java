@@ -28,6 +28,9 @@ import java.util.concurrent.Callable;
                 + " and the compute roofline it gives (peak / 2 FLOPs per parameter per token).")
 final class BenchServeCommand implements Callable<Integer> {
 
+    /** Rows of the product that measures the step's own kernel: enough for its peak, as in a long prefill. */
+    private static final int PEAK_ROWS = 256;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -35,7 +38,8 @@ final class BenchServeCommand implements Callable<Integer> {
             description = "Concurrent streams per round. Default: ${DEFAULT-VALUE}.")
     List<Integer> clients;
 
-    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "32", description = "Tokens per stream. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "64",
+            description = "Tokens per stream; enough that every stream decodes together for a while. Default: ${DEFAULT-VALUE}.")
     int maxTokens;
 
     @Option(names = "--prompt-words", paramLabel = "N", defaultValue = "24", description = "Words in each prompt. Default: ${DEFAULT-VALUE}.")
@@ -59,6 +63,7 @@ final class BenchServeCommand implements Callable<Integer> {
             // measurePeak runs six 1024-cube products (one warm-up, five timed); per CPU-second, contention
             // from other processes on a shared machine drops out of the comparison below.
             double gemmFlopsPerCpuSecond = 6 * 2.0 * Math.pow(1024, 3) / ((cpuNanos() - cpu) / 1e9);
+            double stepPeakBefore = stepProductPeak(llm);
             int promptTokens = llm.tokenizer().encode(prompt).length;
             URI base = URI.create("http://127.0.0.1:" + server.port());
             ServeBenchmark.run(base, null, 1, prompt, 4); // warm-up
@@ -93,6 +98,9 @@ final class BenchServeCommand implements Callable<Integer> {
             peak = Math.max(peakBefore, Flops.measurePeak(llm.languageModel().model().getNDManager().getDevice(),
                     1024));
             double roofline = peak / (2.0 * parameters);
+            double stepPeak = Math.max(stepPeakBefore, stepProductPeak(llm));
+            String stepKind = llm.languageModel().scriptedStep().map(st -> st.kind().toString().toLowerCase(Locale.ROOT))
+                    .orElse("");
             if (json) {
                 JsonObject o = new JsonObject();
                 o.addProperty("parameters", parameters);
@@ -103,6 +111,11 @@ final class BenchServeCommand implements Callable<Integer> {
                 o.addProperty("widest_over_roofline", best / roofline);
                 if (single > 0) {
                     o.addProperty("widest_over_single", best / single);
+                }
+                if (!Double.isNaN(stepPeak)) {
+                    o.addProperty("step_product_kind", stepKind);
+                    o.addProperty("step_product_peak_flops", stepPeak);
+                    o.addProperty("widest_over_step_product_roofline", best / (stepPeak / (2.0 * parameters)));
                 }
                 System.out.println(Json.write(o));
             } else {
@@ -115,9 +128,24 @@ final class BenchServeCommand implements Callable<Integer> {
                         peak / 1e9, peakBefore / 1e9, peak / 1e9, roofline);
                 System.out.printf(Locale.ROOT, "%d streams: %.2f tokens/s = %.0f%% of the roofline, %.2fx one stream%n",
                         widest, best, 100 * best / roofline, single > 0 ? best / single : Double.NaN);
+                if (!Double.isNaN(stepPeak)) {
+                    System.out.printf(Locale.ROOT, "the step's own %s product at %d rows: %.1f GFLOP/s, roofline %.1f"
+                            + " tokens/s; %d streams reach %.0f%% of it%n", stepKind, PEAK_ROWS, stepPeak / 1e9,
+                            stepPeak / (2.0 * parameters), widest, 100 * best / (stepPeak / (2.0 * parameters)));
+                }
             }
         }
         return 0;
+    }
+
+    /**
+     * The FLOP/s of the scripted step's own matrix product (float16 packed, int8 ...) at many rows, which is the
+     * ceiling of the arithmetic the batched steps actually run; NaN when the model decodes with the Blocks.
+     */
+    private static double stepProductPeak(TinyLlama llm) {
+        return llm.languageModel().scriptedStep()
+                .map(step -> step.productPeak(PEAK_ROWS, llm.languageModel().model().getNDManager()))
+                .orElse(Double.NaN);
     }
 
     /** CPU time this process has used, all threads. */

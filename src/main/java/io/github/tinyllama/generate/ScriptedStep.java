@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -257,6 +258,34 @@ public final class ScriptedStep implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /**
+     * Measures the FLOP/s of the products the steps run, in this step's {@link #kind()}: {@code rows} random
+     * activations through layer 0's gate and up matrices (the largest per layer), the fastest of three timed
+     * runs after a warm-up. For int8 this is the ceiling of int8 arithmetic, which a float32 GEMM peak is not.
+     *
+     * @param rows rows of the product (a batch's tokens); hundreds give the kernel's peak
+     * @param parent the manager the inputs are made under (freed before returning)
+     * @return FLOP/s, counting 2 per multiply-add
+     */
+    public double productPeak(int rows, NDManager parent) {
+        long inner = config.hiddenSize();
+        long columns = 2L * config.intermediateSize();
+        double fastest = Double.MAX_VALUE;
+        try (NDManager m = parent.newSubManager();
+                PtNDArray x = (PtNDArray) m.randomUniform(-1, 1, new Shape(rows, inner));
+                IValue input = IValue.from(x);
+                IValue gateUp = IValue.from(2L)) {
+            for (int i = 0; i < 4; i++) {
+                long start = System.nanoTime();
+                IValueUtils.runMethod(module, "product", input, gateUp).close();
+                if (i > 0) {
+                    fastest = Math.min(fastest, (System.nanoTime() - start) / 1e9);
+                }
+            }
+        }
+        return 2.0 * rows * inner * columns / fastest;
     }
 
     @Override
