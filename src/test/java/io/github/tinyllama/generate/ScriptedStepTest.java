@@ -119,6 +119,17 @@ class ScriptedStepTest {
         }
     }
 
+    /** The benchmark's ceiling runs the kind's own product: a rate, for every kind a CPU step holds. */
+    @ParameterizedTest
+    @EnumSource(value = ScriptedStep.Kind.class, names = {"FLOAT32", "FLOAT16_PACKED", "INT8", "BFLOAT16"})
+    void productPeakTimesTheKindsOwnProduct(ScriptedStep.Kind kind) throws IOException {
+        try (LanguageModel lm = load(Fixtures.GQA3_TIED_F32); ScriptedStep step = ScriptedStep.load(lm.network(),
+                kind, lm.model().getNDManager())) {
+            double flops = step.productPeak(16, lm.model().getNDManager());
+            assertTrue(flops > 0 && Double.isFinite(flops), kind + ": " + flops);
+        }
+    }
+
     private static LanguageModel load(Fixtures fixture) throws IOException {
         return LanguageModel.load(fixture.write(dir.resolve(fixture.name())), DataType.FLOAT32, null, bytes -> {});
     }
