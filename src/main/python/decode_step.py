@@ -159,10 +159,26 @@ class DecodeStep(torch.nn.Module):
         different lengths share one cache. Returns float32 logits of the `last` last positions [B, last, vocab]
         (all T when `last` is 0 or more than T): decoding needs one, a speculative draft its length plus one."""
         with torch.no_grad():
-            return self._forward(ids, positions, keys, values, last)
+            h = self._hidden(ids, positions, keys, values)
+            if 0 < last < ids.size(1):
+                h = h[:, ids.size(1) - last:]
+            return self._logits(h)
 
-    def _forward(self, ids: Tensor, positions: Tensor, keys: List[Tensor], values: List[Tensor],
-                 last: int) -> Tensor:
+    @torch.jit.export
+    def prefill(self, ids: Tensor, positions: Tensor, keys: List[Tensor], values: List[Tensor],
+                lengths: Tensor) -> Tensor:
+        """Runs prompts of different lengths together, as `step` runs `ids` [B, T]: row b's prompt is its first
+        lengths[b] tokens and the rest is padding. Padding writes cache columns past the prompt, which the row's
+        next tokens overwrite before anything attends to them. Returns float32 logits [B, vocab] of each row's
+        last prompt token."""
+        with torch.no_grad():
+            h = self._hidden(ids, positions, keys, values)
+            return self._logits(h[torch.arange(ids.size(0), dtype=torch.int64), lengths - 1])
+
+    def _logits(self, h: Tensor) -> Tensor:
+        return self._linear(self._norm(h, self.final_norm), 4 * self.layers)
+
+    def _hidden(self, ids: Tensor, positions: Tensor, keys: List[Tensor], values: List[Tensor]) -> Tensor:
         batch = ids.size(0)
         length = ids.size(1)
         d = self.head_size
@@ -206,9 +222,7 @@ class DecodeStep(torch.nn.Module):
             gate_up = self._linear(x, 4 * layer + 2)
             half = gate_up.size(-1) // 2
             h = h + self._linear(F.silu(gate_up[:, :, :half]) * gate_up[:, :, half:], 4 * layer + 3)
-        if 0 < last < length:
-            h = h[:, length - last:]
-        return self._linear(self._norm(h, self.final_norm), 4 * self.layers)
+        return h
 
     @torch.jit.export
     def product(self, x: Tensor, index: int) -> Tensor:

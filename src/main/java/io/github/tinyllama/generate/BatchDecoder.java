@@ -21,13 +21,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Decodes many sequences together, one batched forward pass per step, with sequences joining and
  * leaving between steps (continuous batching).
  *
- * <p>A sequence submitted here is first prefilled alone, in a cache of its own, exactly as
- * {@link LanguageModel#generate} would: its first token comes from that pass. At the next step it is
- * copied into the shared cache, right-aligned with the others, and from then on each step feeds every
- * running sequence its last token in one {@code [rows, 1]} pass. Each row carries its own rotary
- * position ({@link io.github.tinyllama.nn.LlamaNetwork#hiddenStates(ParameterStore, NDArray, KvCache, NDArray,
- * long[], boolean)}) and the columns left of its start are hidden by a padding mask, so a row computes what
- * it computes alone whatever else shares the batch (up to float rounding in the batched products). A
+ * <p>A sequence submitted here is first prefilled in a cache of its own, as {@link LanguageModel#generate}
+ * would: its first token comes from that pass. Sequences waiting at the same step are prefilled together,
+ * one row each of one cache, in a single {@link ScriptedStep#prefill} call when the model has a scripted step
+ * (one by one with the Blocks). At the next step each is copied into the shared cache and from then on each
+ * step feeds every running sequence its last token in one {@code [rows, 1]} pass. With the scripted step the
+ * rows sit left-aligned, each at its own positions; with the Blocks they are right-aligned, each row carries
+ * its own rotary position ({@link io.github.tinyllama.nn.LlamaNetwork#hiddenStates(ParameterStore, NDArray,
+ * KvCache, NDArray, long[], boolean)}) and the columns left of its start are hidden by a padding mask. Either
+ * way a row computes what it computes alone whatever else shares the batch (up to float rounding). A
  * sequence that ends (end of sequence, budget, stop, cancel) leaves at once; the shared cache is rebuilt
  * only when the set of rows changes, sized to what the remaining rows can still need.
  *
@@ -90,6 +92,13 @@ public final class BatchDecoder implements AutoCloseable {
             return new Alternatives(ids, values);
         }
     }
+
+    /**
+     * Prompt tokens prefilled together at most (one longer prompt runs alone): enough rows for the products to
+     * run near their peak; more would only hold back the first tokens of the earlier prompts, and the running
+     * sequences' next step.
+     */
+    static final int PREFILL_TOKENS = 256;
 
     private final LanguageModel model;
     private final int maxRows;
@@ -218,29 +227,33 @@ public final class BatchDecoder implements AutoCloseable {
     }
 
     private void admit() {
-        while (rows.size() + joining.size() < maxRows && !waiting.isEmpty()) {
+        List<Sequence> arriving = new ArrayList<>();
+        int tokens = 0;
+        while (rows.size() + joining.size() + arriving.size() < maxRows && !waiting.isEmpty()
+                && (arriving.isEmpty() || tokens + waiting.peek().prompt.length <= PREFILL_TOKENS)) {
             Sequence s = waiting.poll();
             if (s.cancelled) {
                 s.finish(FinishReason.STOP);
             } else if (s.config.maxNewTokens() == 0) {
                 s.finish(FinishReason.LENGTH);
             } else {
-                prefill(s);
+                arriving.add(s);
+                tokens += s.prompt.length;
             }
+        }
+        if (scripted != null && arriving.size() > 1) {
+            prefillTogether(arriving);
+        } else {
+            arriving.forEach(this::prefill);
         }
     }
 
     /** Runs the prompt alone, exactly as a single generation does, and takes its first token. */
     private void prefill(Sequence s) {
-        s.own = new KvCache(model.config(), 1, s.limit(), device);
+        s.own = new PrefillCache(new KvCache(model.config(), 1, s.limit(), device), 1);
         try {
-            float[] logits = model.lastLogits(s.prompt, 1, s.own)[0];
-            s.held = s.prompt.length;
-            s.prefillDone = System.nanoTime();
-            if (s.take(logits)) {
-                joining.add(s);
-                return;
-            }
+            float[] logits = model.lastLogits(s.prompt, 1, s.own.cache)[0];
+            start(s, logits);
         } catch (RuntimeException | Error e) {
             s.fail(e);
             throw e;
@@ -248,6 +261,45 @@ public final class BatchDecoder implements AutoCloseable {
             if (!joining.contains(s)) {
                 s.closeOwn();
             }
+        }
+    }
+
+    /**
+     * Runs the prompts of sequences that arrived together in one scripted call, each in its own row of one
+     * cache (a burst of requests is prefilled at the speed of one long prompt), and takes their first tokens.
+     */
+    private void prefillTogether(List<Sequence> arriving) {
+        int capacity = arriving.stream().mapToInt(Sequence::limit).max().orElseThrow();
+        PrefillCache shared = new PrefillCache(new KvCache(model.config(), arriving.size(), capacity, device),
+                arriving.size());
+        for (int i = 0; i < arriving.size(); i++) {
+            arriving.get(i).own = shared;
+            arriving.get(i).ownRow = i;
+        }
+        try {
+            float[][] logits = scripted.prefill(arriving.stream().map(s -> s.prompt).toArray(long[][]::new),
+                    shared.cache, model.model().getNDManager());
+            for (int i = 0; i < arriving.size(); i++) {
+                start(arriving.get(i), logits[i]);
+            }
+        } catch (RuntimeException | Error e) {
+            arriving.forEach(s -> s.fail(e));
+            throw e;
+        } finally {
+            for (Sequence s : arriving) {
+                if (!joining.contains(s)) {
+                    s.closeOwn();
+                }
+            }
+        }
+    }
+
+    /** Takes a prefilled sequence's first token; it joins the batch at the next rebuild unless it ended. */
+    private void start(Sequence s, float[] logits) {
+        s.held = s.prompt.length;
+        s.prefillDone = System.nanoTime();
+        if (s.take(logits)) {
+            joining.add(s);
         }
     }
 
@@ -277,13 +329,13 @@ public final class BatchDecoder implements AutoCloseable {
         });
         List<Sequence> next = new ArrayList<>(rows);
         next.addAll(joining);
-        if (next.size() == 1 && next.get(0).own != null) {
+        if (next.size() == 1 && next.get(0).own != null && next.get(0).own.rows == 1) {
             // One sequence alone keeps the cache it was prefilled in: the single-stream path, with no copy.
             Sequence s = next.get(0);
             if (cache != null) {
                 cache.close();
             }
-            cache = s.own;
+            cache = s.own.cache;
             s.own = null;
             s.row = 0;
             joining.clear();
@@ -305,7 +357,7 @@ public final class BatchDecoder implements AutoCloseable {
                     Sequence s = next.get(i);
                     int to = scripted != null ? 0 : length - s.held;
                     if (s.own != null) {
-                        fresh.copyRow(s.own, 0, 0, s.held, i, to);
+                        fresh.copyRow(s.own.cache, s.ownRow, 0, s.held, i, to);
                     } else {
                         int from = scripted != null ? 0 : cache.length() - s.held;
                         fresh.copyRow(cache, s.row, from, s.held, i, to);
@@ -404,7 +456,7 @@ public final class BatchDecoder implements AutoCloseable {
         running = rows.size() + joining.size();
         long bytes = cache == null ? 0 : cacheBytes(rows.size(), cache.capacity());
         for (Sequence s : joining) {
-            bytes += cacheBytes(1, s.own.capacity());
+            bytes += cacheBytes(1, s.own.cache.capacity());
         }
         cachedBytes = bytes;
     }
@@ -436,7 +488,9 @@ public final class BatchDecoder implements AutoCloseable {
         private final long submitted = System.nanoTime();
         private final CompletableFuture<GenerationResult> result =
                 new CompletableFuture<>();
-        private KvCache own;
+        /** The cache this sequence was prefilled in, until it joins the shared one; its row there. */
+        private PrefillCache own;
+        private int ownRow;
         private int row;
         private int held;
         private int produced;
@@ -538,8 +592,28 @@ public final class BatchDecoder implements AutoCloseable {
 
         private void closeOwn() {
             if (own != null) {
-                own.close();
+                own.release();
                 own = null;
+            }
+        }
+    }
+
+    /** A cache that sequences prefilled together share, a row each, until each has joined the batch or ended. */
+    private static final class PrefillCache {
+        private final KvCache cache;
+        private final int rows;
+        private int holders;
+
+        private PrefillCache(KvCache cache, int rows) {
+            this.cache = cache;
+            this.rows = rows;
+            this.holders = rows;
+        }
+
+        /** One holder is done with it; the last frees it. */
+        private void release() {
+            if (--holders == 0) {
+                cache.close();
             }
         }
     }

@@ -210,6 +210,57 @@ public final class ScriptedStep implements AutoCloseable {
      * @throws IllegalArgumentException if a position is negative or a row runs past the cache or the context
      */
     public NDArray forward(NDArray ids, long[] positions, KvCache cache, int last) {
+        try (IValue lastValue = IValue.from((long) last)) {
+            return run("step", ids, positions, cache, lastValue);
+        }
+    }
+
+    /**
+     * Prefills prompts of different lengths together, one per row of a fresh {@code cache}, in one call: the
+     * products then run over all their tokens at once, which is faster than prompt by prompt. Shorter prompts are
+     * padded on the right; the padding writes cache columns past each prompt, which that row's next tokens
+     * overwrite before anything attends to them. The cache's length becomes the longest prompt's.
+     *
+     * @param prompts one prompt per row of {@code cache}, none empty
+     * @param cache an empty cache of {@code prompts.length} rows
+     * @param parent the manager the step's arrays are made under (freed before returning)
+     * @return per row, the next-token logits after its prompt
+     * @throws IllegalArgumentException if the rows do not match or a prompt is empty or does not fit
+     */
+    public float[][] prefill(long[][] prompts, KvCache cache, NDManager parent) {
+        int rows = prompts.length;
+        int longest = Arrays.stream(prompts).mapToInt(p -> p.length).max().orElse(0);
+        if (rows == 0 || Arrays.stream(prompts).anyMatch(p -> p.length == 0) || cache.length() != 0) {
+            throw new IllegalArgumentException("prefill needs non-empty prompts and an empty cache");
+        }
+        long[] ids = new long[rows * longest];
+        long[] lengths = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            long[] p = prompts[r];
+            System.arraycopy(p, 0, ids, r * longest, p.length);
+            // Any valid id pads: its keys and values are overwritten before they are read.
+            Arrays.fill(ids, r * longest + p.length, (r + 1) * longest, p[p.length - 1]);
+            lengths[r] = p.length;
+        }
+        try (NDManager step = parent.newSubManager()) {
+            PtNDArray lengthArray = (PtNDArray) step.create(lengths);
+            float[] flat;
+            try (IValue lengthValue = IValue.from(lengthArray)) {
+                flat = run("prefill", step.create(ids).reshape(rows, longest), new long[rows], cache, lengthValue)
+                        .toFloatArray();
+            }
+            cache.resize(longest);
+            int vocab = config.vocabSize();
+            float[][] out = new float[rows][];
+            for (int r = 0; r < rows; r++) {
+                out[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+            }
+            return out;
+        }
+    }
+
+    /** Calls one of the module's step methods: ids, positions and the cache, then {@code extra}. */
+    private NDArray run(String method, NDArray ids, long[] positions, KvCache cache, IValue extra) {
         long batch = ids.getShape().get(0);
         long length = ids.getShape().get(1);
         if (positions.length != batch) {
@@ -234,9 +285,8 @@ public final class ScriptedStep implements AutoCloseable {
                 IValue startValue = IValue.from(start);
                 IValue keysValue = IValue.listFrom(keys);
                 IValue valuesValue = IValue.listFrom(values);
-                IValue lastValue = IValue.from((long) last);
-                IValue logits = IValueUtils.runMethod(module, "step", idsValue, startValue, keysValue, valuesValue,
-                        lastValue)) {
+                IValue logits = IValueUtils.runMethod(module, method, idsValue, startValue, keysValue, valuesValue,
+                        extra)) {
             return logits.toTensor(manager);
         }
     }

@@ -141,6 +141,36 @@ class BatchDecoderTest {
         }
     }
 
+    /** A burst is prefilled in calls of at most PREFILL_TOKENS prompt tokens; the rest waits for the next step. */
+    @Test
+    void aBurstIsPrefilledInCallsWithinTheTokenBudget() throws IOException {
+        int length = BatchDecoder.PREFILL_TOKENS / 2 - 28;
+        List<long[]> prompts = new ArrayList<>();
+        Random r = new Random(3);
+        for (int i = 0; i < 3; i++) {
+            prompts.add(r.longs(length, 3, nano.config().vocabSize()).toArray());
+        }
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(6).optIgnoreEos(true).build();
+        try (LanguageModel scripted = LanguageModel.load(Path.of("model-zoo/nano"), DataType.FLOAT32, null,
+                bytes -> {}).useEngine(DecodeEngine.SCRIPT);
+                BatchDecoder decoder = new BatchDecoder(scripted, 4)) {
+            List<BatchDecoder.Sequence> sequences = new ArrayList<>();
+            for (long[] p : prompts) {
+                sequences.add(decoder.submit(p, config, (id, lp, top) -> true));
+            }
+            decoder.step();
+            assertEquals(2, decoder.running(), "two prompts of " + length + " tokens fit one prefill call");
+            assertEquals(1, decoder.waiting());
+            while (decoder.hasWork()) {
+                decoder.step();
+            }
+            for (int i = 0; i < prompts.size(); i++) {
+                assertArrayEquals(scripted.generate(prompts.get(i), config, id -> true).ids(),
+                        sequences.get(i).result().join().ids(), "sequence " + i);
+            }
+        }
+    }
+
     @Test
     void seededSamplingIsTheSameAsAlone() {
         List<long[]> prompts = prompts(nano, 4, 7);

@@ -108,6 +108,27 @@ class ScriptedStepTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = Fixtures.class, names = {"GQA4_BF16", "GQA3_TIED_F32"})
+    void promptsOfDifferentLengthsPrefilledTogetherComputeWhatTheyComputeAlone(Fixtures fixture) throws IOException {
+        long[] a = {1, 7, 19, 4, 33, 8};
+        long[] b = {1, 50, 12};
+        try (LanguageModel lm = load(fixture); ScriptedStep step = ScriptedStep.load(lm.network(),
+                ScriptedStep.Kind.FLOAT32, lm.model().getNDManager());
+                KvCache cache = new KvCache(fixture.config, 2, 16, null)) {
+            float[][] first = step.prefill(new long[][] {a, b}, cache, lm.model().getNDManager());
+            assertEquals(a.length, cache.length());
+            assertArrayEquals(blocks(lm, a)[a.length - 1], first[0], (float) TOLERANCE, fixture + ": row 0");
+            assertArrayEquals(blocks(lm, b)[b.length - 1], first[1], (float) TOLERANCE, fixture + ": row 1");
+            // Row 1's next token lands on a column its padding wrote: it must overwrite it before attending.
+            float[][][] next = run(lm, step, new long[][] {{5}, {60}}, new long[] {a.length, b.length}, cache, 1);
+            assertArrayEquals(blocks(lm, new long[] {1, 7, 19, 4, 33, 8, 5})[a.length], next[0][0],
+                    (float) TOLERANCE, fixture + ": row 0, next");
+            assertArrayEquals(blocks(lm, new long[] {1, 50, 12, 60})[b.length], next[1][0], (float) TOLERANCE,
+                    fixture + ": row 1, next");
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = ScriptedStep.Kind.class, names = {"FLOAT32", "FLOAT16"})
     void refusesMatricesOfAnotherType(ScriptedStep.Kind kind) throws IOException {
         DataType other = kind == ScriptedStep.Kind.FLOAT32 ? DataType.FLOAT16 : DataType.FLOAT32;
