@@ -118,11 +118,12 @@ public final class BatchDecoder implements AutoCloseable {
     private volatile int running;
     private final AtomicInteger unfinished = new AtomicInteger();
     private volatile long cachedBytes;
+    private boolean closed;
 
     /**
      * Creates a decoder over a loaded model.
      *
-     * @param model the model (its weights are shared, not copied)
+     * @param model the model (its weights are shared, not copied); its engine cannot change until this closes
      * @param maxRows the most sequences decoded together; more wait for a free row
      */
     public BatchDecoder(LanguageModel model, int maxRows) {
@@ -132,7 +133,7 @@ public final class BatchDecoder implements AutoCloseable {
         this.model = model;
         this.maxRows = maxRows;
         this.device = model.model().getNDManager().getDevice();
-        this.scripted = model.scriptedStep().orElse(null);
+        this.scripted = model.holdEngine().orElse(null);
     }
 
     /** The model decoded. */
@@ -474,6 +475,10 @@ public final class BatchDecoder implements AutoCloseable {
         }
         endAll(s -> s.finish(FinishReason.STOP));
         account();
+        if (!closed) {
+            closed = true;
+            model.releaseEngine();
+        }
     }
 
     /** One sequence in the decoder: its prompt, sampler and progress, and its result once it ends. */

@@ -49,6 +49,8 @@ public final class LanguageModel implements AutoCloseable {
     private final Path directory;
     private final ScriptedStep.Kind scriptKind;
     private volatile ScriptedStep scripted;
+    /** Open {@link BatchDecoder}s, which hold the engine they were built with until they close. */
+    private int decoders;
 
     private LanguageModel(Model model, LlamaNetwork block, GenerationDefaults defaults, boolean ownsModel,
             Path directory, ScriptedStep.Kind scriptKind) {
@@ -169,8 +171,16 @@ public final class LanguageModel implements AutoCloseable {
         return block;
     }
 
-    /** Decodes through {@code engine} from now on (call it before decoding); the Blocks refuse int8 weights. */
+    /**
+     * Decodes through {@code engine} from now on (call it before decoding); the Blocks refuse int8 weights.
+     *
+     * @throws IllegalStateException if the engine would change while a {@link BatchDecoder} is open on this model
+     */
     public synchronized LanguageModel useEngine(DecodeEngine engine) {
+        if (decoders > 0 && (engine == DecodeEngine.SCRIPT) != (scripted != null)) {
+            throw new IllegalStateException("a BatchDecoder is decoding with this model's " + (scripted != null
+                    ? DecodeEngine.SCRIPT : DecodeEngine.BLOCKS) + " engine; close it before switching to " + engine);
+        }
         if (engine == DecodeEngine.SCRIPT && scripted == null) {
             scripted = ScriptedStep.load(block, scriptKind, model.getNDManager());
         } else if (engine == DecodeEngine.BLOCKS && scriptKind == ScriptedStep.Kind.INT8) {
@@ -180,6 +190,17 @@ public final class LanguageModel implements AutoCloseable {
             scripted = null;
         }
         return this;
+    }
+
+    /** A batch decoder opens on this model: the engine stays as it is until {@link #releaseEngine()}. */
+    synchronized Optional<ScriptedStep> holdEngine() {
+        decoders++;
+        return scriptedStep();
+    }
+
+    /** A batch decoder that {@link #holdEngine() held} the engine has closed. */
+    synchronized void releaseEngine() {
+        decoders--;
     }
 
     /** The scripted step decoding runs through ({@link DecodeEngine#SCRIPT}); empty for the Blocks. */

@@ -3,6 +3,7 @@ package io.github.tinyllama.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.types.DataType;
@@ -138,6 +139,23 @@ class BatchDecoderTest {
         try (LanguageModel int8 = LanguageModel.load(Fixtures.GQA3_TIED_F32.write(dir.resolve("int8")), null,
                 ComputeType.INT8, null, bytes -> {})) {
             sameAsAlone(int8);
+        }
+    }
+
+    /** An open decoder holds the engine it was built with: switching it under the decoder would free its step. */
+    @Test
+    void theEngineCannotChangeWhileADecoderIsOpen() throws IOException {
+        try (LanguageModel lm = LanguageModel.load(Path.of("model-zoo/nano"), DataType.FLOAT32, null, bytes -> {})
+                .useEngine(DecodeEngine.SCRIPT)) {
+            BatchDecoder decoder = new BatchDecoder(lm, 2);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> lm.useEngine(DecodeEngine.BLOCKS));
+            assertTrue(e.getMessage().contains("close it before switching"), e.getMessage());
+            lm.useEngine(DecodeEngine.SCRIPT);
+            decoder.close();
+            decoder.close();
+            lm.useEngine(DecodeEngine.BLOCKS);
+            assertTrue(lm.scriptedStep().isEmpty());
         }
     }
 
