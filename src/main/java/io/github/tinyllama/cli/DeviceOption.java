@@ -29,7 +29,7 @@ public final class DeviceOption {
     String spec = "auto";
 
     /** Accepts the four spellings and keeps the text. */
-    static final class Converter implements ITypeConverter<String> {
+    public static final class Converter implements ITypeConverter<String> {
         @Override
         public String convert(String value) {
             if (!SPEC.matcher(value).matches()) {

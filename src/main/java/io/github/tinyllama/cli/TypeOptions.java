@@ -13,12 +13,12 @@ import java.util.Locale;
  * {@code float16}: how a command that runs the model holds its weights) and a <em>storage type</em>
  * ({@code bf16}, {@code f16}, {@code f32}: the element type a command that writes weights puts in the file).
  */
-final class TypeOptions {
+public final class TypeOptions {
 
     private TypeOptions() {}
 
     /** Parses {@code --compute-type} (alias {@code --dtype}). */
-    static final class ComputeTypeConverter implements ITypeConverter<ComputeType> {
+    public static final class ComputeTypeConverter implements ITypeConverter<ComputeType> {
         @Override
         public ComputeType convert(String value) {
             try {

@@ -1,5 +1,9 @@
 package io.github.tinyllama.spark;
 
+import io.github.tinyllama.cli.DeviceOption;
+import io.github.tinyllama.cli.TypeOptions;
+import io.github.tinyllama.weights.ComputeType;
+
 import org.apache.spark.sql.SparkSession;
 
 import picocli.CommandLine.Option;
@@ -27,11 +31,13 @@ final class JobOptions {
     @Option(names = "--revision", paramLabel = "REV", description = "Branch, tag or commit of a released checkpoint.")
     String revision;
 
+    // The command line's converters: a bad value is a usage error on the driver, before Spark starts.
     @Option(names = {"--compute-type", "--dtype"}, paramLabel = "TYPE", defaultValue = "auto",
-            description = "auto, float32 or float16, as for tinyllama. Default: ${DEFAULT-VALUE}.")
-    String computeType;
+            converter = TypeOptions.ComputeTypeConverter.class,
+            description = "auto, float32, float16 or int8, as for tinyllama. Default: ${DEFAULT-VALUE}.")
+    ComputeType computeType;
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto", converter = DeviceOption.Converter.class,
             description = "cpu, gpu, gpu:N or auto, on every executor. Default: ${DEFAULT-VALUE}.")
     String device;
 
@@ -43,7 +49,7 @@ final class JobOptions {
     ModelSpec spec() {
         Path dir = Path.of(model);
         return new ModelSpec(Files.isDirectory(dir) ? dir.toAbsolutePath().normalize().toString() : model, revision,
-                computeType, device);
+                computeType.toString(), device);
     }
 
     /**

@@ -18,7 +18,7 @@ import java.nio.file.Path;
  *
  * @param model a model directory or a released checkpoint's name, as {@code --model} takes it
  * @param revision a branch, tag or commit of the checkpoint's repository; {@code null} for the catalogue's
- * @param computeType {@code auto}, {@code float32} or {@code float16}
+ * @param computeType {@code auto}, {@code float32}, {@code float16} or {@code int8}
  * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}
  */
 public record ModelSpec(String model, String revision, String computeType, String device) implements Serializable {

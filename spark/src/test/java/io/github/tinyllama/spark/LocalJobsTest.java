@@ -151,5 +151,11 @@ class LocalJobsTest {
         assertEquals(1, broken.status());
         assertTrue(broken.err().contains(notJson + ":2: "), broken.err());
         assertEquals(2, Jobs.run("generate", "--input", bad.toString()).status(), "no --output: a usage error");
+        Jobs.Run badType = Jobs.run("score", "--dtype", "float64", "--input", notJson.toString(), "--output",
+                dir.resolve("typed-out").toString());
+        assertEquals(2, badType.status(), "an unknown compute type: a usage error");
+        assertTrue(badType.err().contains("'float64' is not a compute type"), badType.err());
+        assertEquals(2, Jobs.run("score", "--device", "tpu", "--input", notJson.toString(), "--output",
+                dir.resolve("device-out").toString()).status(), "an unknown device: a usage error");
     }
 }
