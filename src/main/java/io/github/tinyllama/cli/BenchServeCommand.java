@@ -1,10 +1,14 @@
 package io.github.tinyllama.cli;
 
+import io.github.tinyllama.generate.Benchmark;
+import io.github.tinyllama.generate.MemoryBandwidth;
 import io.github.tinyllama.generate.TinyLlama;
 import io.github.tinyllama.serve.OpenAiServer;
 import io.github.tinyllama.serve.ServeBenchmark;
 import io.github.tinyllama.train.Flops;
 import io.github.tinyllama.weights.ComputeType;
+
+import ai.djl.Device;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -14,18 +18,20 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
  * {@code tinyllama bench-serve}: the server under 1, 2, 4 and 8 concurrent streaming clients, against the
- * machine's measured matrix-multiply peak.
+ * machine's ceilings measured in the same run.
  */
 @Command(name = "bench-serve", mixinStandardHelpOptions = true,
         description = "Serve a model on loopback and measure aggregate decode tokens/s, time to first token and"
-                + " per-token latency with concurrent streaming clients, beside the GEMM peak measured in the same run"
-                + " and the compute roofline it gives (peak / 2 FLOPs per parameter per token).")
+                + " per-token latency with concurrent streaming clients, beside the ceilings measured in the same run:"
+                + " the GEMM peak and the compute roofline it gives (peak / 2 FLOPs per parameter per token), the"
+                + " peak of the decode step's own product, and the memory bandwidth that bounds one stream.")
 final class BenchServeCommand implements Callable<Integer> {
 
     /** Rows of the product that measures the step's own kernel: enough for its peak, as in a long prefill. */
@@ -48,6 +54,34 @@ final class BenchServeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    /**
+     * What the machine allows, measured before and after the rounds (the higher of each kept: the first
+     * measurement, right after loading, often runs low).
+     *
+     * @param gemmFlops float32 GEMM peak, FLOP/s (a 1024-cube product)
+     * @param stepFlops the scripted step's own product at {@link #PEAK_ROWS} rows, FLOP/s; NaN with the Blocks
+     * @param stepKind how the scripted step holds its matrices ({@code float16_packed}, {@code int8} ...)
+     * @param bandwidth streaming-read bandwidth, bytes/s
+     */
+    private record Ceilings(double gemmFlops, double stepFlops, String stepKind, double bandwidth) {
+
+        static Ceilings measure(TinyLlama llm) {
+            Device device = llm.languageModel().model().getNDManager().getDevice();
+            double step = llm.languageModel().scriptedStep()
+                    .map(s -> s.productPeak(PEAK_ROWS, llm.languageModel().model().getNDManager()))
+                    .orElse(Double.NaN);
+            String kind = llm.languageModel().scriptedStep()
+                    .map(s -> s.kind().toString().toLowerCase(Locale.ROOT)).orElse("");
+            return new Ceilings(Flops.measurePeak(device, 1024), step, kind,
+                    MemoryBandwidth.measure(device, MemoryBandwidth.DEFAULT_BYTES, 3));
+        }
+
+        Ceilings max(Ceilings other) {
+            return new Ceilings(Math.max(gemmFlops, other.gemmFlops), Math.max(stepFlops, other.stepFlops), stepKind,
+                    Math.max(bandwidth, other.bandwidth));
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         int widest = clients.stream().mapToInt(Integer::intValue).max().orElse(1);
@@ -59,93 +93,116 @@ final class BenchServeCommand implements Callable<Integer> {
         try (TinyLlama llm = ModelLoading.load(modelOptions, true);
                 OpenAiServer server = OpenAiServer.builder(llm).optPort(0).optMaxBatch(widest).optMaxQueue(widest).start()) {
             long cpu = cpuNanos();
-            double peakBefore = Flops.measurePeak(llm.languageModel().model().getNDManager().getDevice(), 1024);
+            Flops.measurePeak(llm.languageModel().model().getNDManager().getDevice(), 1024);
             // measurePeak runs six 1024-cube products (one warm-up, five timed); per CPU-second, contention
             // from other processes on a shared machine drops out of the comparison below.
             double gemmFlopsPerCpuSecond = 6 * 2.0 * Math.pow(1024, 3) / ((cpuNanos() - cpu) / 1e9);
-            double stepPeakBefore = stepProductPeak(llm);
+            Ceilings before = Ceilings.measure(llm);
             int promptTokens = llm.tokenizer().encode(prompt).length;
             URI base = URI.create("http://127.0.0.1:" + server.port());
             ServeBenchmark.run(base, null, 1, prompt, 4); // warm-up
-            JsonArray rounds = new JsonArray();
-            double single = 0;
-            double best = 0;
             long parameters = llm.config().parameterCount();
-            // int8 copies live in the scripted step; the network beside them keeps its 16-bit matrices.
-            String dtype = (modelOptions.computeType == ComputeType.INT8 ? ComputeType.INT8
-                    : ComputeType.of(llm.languageModel().model().getDataType())).toString();
-            double peak = peakBefore;
-            StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-                    "%-8s %12s %12s %10s %10s %12s %12s %14s%n", "clients", "decode tok/s", "overall tok/s",
-                    "TTFT p50", "TTFT p95", "token p50", "token p95", "FLOP/CPU-s"));
+            List<ServeBenchmark.Round> rounds = new ArrayList<>();
+            List<Double> perCpu = new ArrayList<>();
             for (int c : clients) {
-                long before = cpuNanos();
+                long start = cpuNanos();
                 ServeBenchmark.Round r = ServeBenchmark.run(base, null, c, prompt, maxTokens);
                 double roundFlops = 2.0 * parameters * (r.tokens() + (double) promptTokens * c);
-                double perCpu = roundFlops / ((cpuNanos() - before) / 1e9) / gemmFlopsPerCpuSecond;
-                if (c == 1) {
-                    single = r.decodeTokensPerSecond();
-                }
-                table.append(String.format(Locale.ROOT, "%-8d %12.2f %13.2f %9.2fs %9.2fs %11.3fs %11.3fs %13.0f%%%n",
-                        c, r.decodeTokensPerSecond(), r.overallTokensPerSecond(), r.ttftP50(), r.ttftP95(), r.tokenP50(), r.tokenP95(), 100 * perCpu));
-                JsonObject round = toJson(r);
-                round.addProperty("model_flops_per_cpu_second_over_gemm", perCpu);
-                rounds.add(round);
-                if (c == widest) {
-                    best = r.decodeTokensPerSecond();
-                }
+                rounds.add(r);
+                perCpu.add(roundFlops / ((cpuNanos() - start) / 1e9) / gemmFlopsPerCpuSecond);
             }
-            peak = Math.max(peakBefore, Flops.measurePeak(llm.languageModel().model().getNDManager().getDevice(),
-                    1024));
-            double roofline = peak / (2.0 * parameters);
-            double stepPeak = Math.max(stepPeakBefore, stepProductPeak(llm));
-            String stepKind = llm.languageModel().scriptedStep().map(st -> st.kind().toString().toLowerCase(Locale.ROOT))
-                    .orElse("");
-            if (json) {
-                JsonObject o = new JsonObject();
-                o.addProperty("parameters", parameters);
-                o.addProperty("dtype", dtype);
-                o.addProperty("gemm_peak_flops", peak);
-                o.addProperty("compute_roofline_tokens_per_second", roofline);
-                o.add("rounds", rounds);
-                o.addProperty("widest_over_roofline", best / roofline);
-                if (single > 0) {
-                    o.addProperty("widest_over_single", best / single);
-                }
-                if (!Double.isNaN(stepPeak)) {
-                    o.addProperty("step_product_kind", stepKind);
-                    o.addProperty("step_product_peak_flops", stepPeak);
-                    o.addProperty("widest_over_step_product_roofline", best / (stepPeak / (2.0 * parameters)));
-                }
-                System.out.println(Json.write(o));
-            } else {
-                System.out.print(table);
-                System.out.println("(decode: tokens while all streams decode together, per second; overall: all tokens"
-                        + " over the round, prefills included; FLOP/CPU-s: the model's FLOPs per CPU-second of this"
-                        + " process over the GEMM's, prefill included; other processes' load drops out)");
-                System.out.printf(Locale.ROOT, "%,d parameters (%s weights); GEMM peak %.1f GFLOP/s (best of before"
-                        + " and after: %.1f, %.1f), compute roofline %.1f tokens/s%n", parameters, dtype,
-                        peak / 1e9, peakBefore / 1e9, peak / 1e9, roofline);
-                System.out.printf(Locale.ROOT, "%d streams: %.2f tokens/s = %.0f%% of the roofline, %.2fx one stream%n",
-                        widest, best, 100 * best / roofline, single > 0 ? best / single : Double.NaN);
-                if (!Double.isNaN(stepPeak)) {
-                    System.out.printf(Locale.ROOT, "the step's own %s product at %d rows: %.1f GFLOP/s, roofline %.1f"
-                            + " tokens/s; %d streams reach %.0f%% of it%n", stepKind, PEAK_ROWS, stepPeak / 1e9,
-                            stepPeak / (2.0 * parameters), widest, 100 * best / (stepPeak / (2.0 * parameters)));
-                }
-            }
+            Ceilings ceilings = before.max(Ceilings.measure(llm));
+            // int8 copies live in the scripted step; the network beside them keeps its 16-bit matrices.
+            boolean int8 = modelOptions.computeType == ComputeType.INT8;
+            String dtype = (int8 ? ComputeType.INT8 : ComputeType.of(llm.languageModel().model().getDataType()))
+                    .toString();
+            long bytesPerToken = Benchmark.weightBytesPerToken(llm.config(),
+                    int8 ? 1 : llm.languageModel().model().getDataType().getNumOfBytes());
+            Report report = new Report(parameters, dtype, bytesPerToken, ceilings, rounds, perCpu, widest);
+            System.out.print(json ? Json.writeWithNulls(report.toJson()) + System.lineSeparator() : report.text());
         }
         return 0;
     }
 
-    /**
-     * The FLOP/s of the scripted step's own matrix product (float16 packed, int8 ...) at many rows, which is the
-     * ceiling of the arithmetic the batched steps actually run; NaN when the model decodes with the Blocks.
-     */
-    private static double stepProductPeak(TinyLlama llm) {
-        return llm.languageModel().scriptedStep()
-                .map(step -> step.productPeak(PEAK_ROWS, llm.languageModel().model().getNDManager()))
-                .orElse(Double.NaN);
+    /** The rounds against the ceilings, as text or JSON. */
+    private record Report(long parameters, String dtype, long bytesPerToken, Ceilings ceilings,
+            List<ServeBenchmark.Round> rounds, List<Double> perCpu, int widest) {
+
+        double roofline() {
+            return ceilings.gemmFlops() / (2.0 * parameters);
+        }
+
+        double stepRoofline() {
+            return ceilings.stepFlops() / (2.0 * parameters);
+        }
+
+        double memoryRoofline() {
+            return ceilings.bandwidth() / bytesPerToken;
+        }
+
+        double rate(int clients) {
+            return rounds.stream().filter(r -> r.clients() == clients).mapToDouble(
+                    ServeBenchmark.Round::decodeTokensPerSecond).findFirst().orElse(Double.NaN);
+        }
+
+        String text() {
+            StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
+                    "%-8s %12s %12s %10s %10s %12s %12s %14s%n", "clients", "decode tok/s", "overall tok/s",
+                    "TTFT p50", "TTFT p95", "token p50", "token p95", "FLOP/CPU-s"));
+            for (int i = 0; i < rounds.size(); i++) {
+                ServeBenchmark.Round r = rounds.get(i);
+                out.append(String.format(Locale.ROOT, "%-8d %12.2f %13.2f %9.2fs %9.2fs %11.3fs %11.3fs %13.0f%%%n",
+                        r.clients(), r.decodeTokensPerSecond(), r.overallTokensPerSecond(), r.ttftP50(), r.ttftP95(),
+                        r.tokenP50(), r.tokenP95(), 100 * perCpu.get(i)));
+            }
+            out.append("(decode: tokens while all streams decode together, per second; overall: all tokens over the"
+                    + " round, prefills included; FLOP/CPU-s: the model's FLOPs per CPU-second of this process over"
+                    + " the GEMM's, prefill included; other processes' load drops out)\n");
+            out.append(String.format(Locale.ROOT, "%,d parameters (%s weights); GEMM peak %.1f GFLOP/s, compute"
+                    + " roofline %.1f tokens/s%n", parameters, dtype, ceilings.gemmFlops() / 1e9, roofline()));
+            double single = rate(1);
+            out.append(String.format(Locale.ROOT, "%d streams: %.2f tokens/s = %.0f%% of the roofline, %.2fx one"
+                    + " stream%n", widest, rate(widest), 100 * rate(widest) / roofline(), rate(widest) / single));
+            if (!Double.isNaN(ceilings.stepFlops())) {
+                out.append(String.format(Locale.ROOT, "the step's own %s product at %d rows: %.1f GFLOP/s, roofline"
+                        + " %.1f tokens/s; %d streams reach %.0f%% of it%n", ceilings.stepKind(), PEAK_ROWS,
+                        ceilings.stepFlops() / 1e9, stepRoofline(), widest, 100 * rate(widest) / stepRoofline()));
+            }
+            out.append(String.format(Locale.ROOT, "memory read %.1f GB/s: %.2f GB of weights a step allow one stream"
+                    + " %.1f tokens/s%s%n", ceilings.bandwidth() / 1e9, bytesPerToken / 1e9, memoryRoofline(),
+                    Double.isNaN(single) ? "" : String.format(Locale.ROOT, "; one stream reached %.0f%% of it",
+                            100 * single / memoryRoofline())));
+            return out.toString();
+        }
+
+        JsonObject toJson() {
+            JsonObject o = new JsonObject();
+            o.addProperty("parameters", parameters);
+            o.addProperty("dtype", dtype);
+            o.add("gemm_peak_flops", Json.number(ceilings.gemmFlops()));
+            o.add("compute_roofline_tokens_per_second", Json.number(roofline()));
+            o.add("memory_bandwidth_bytes_per_second", Json.number(ceilings.bandwidth()));
+            o.addProperty("weight_bytes_per_token", bytesPerToken);
+            o.add("memory_roofline_tokens_per_second", Json.number(memoryRoofline()));
+            JsonArray all = new JsonArray();
+            for (int i = 0; i < rounds.size(); i++) {
+                JsonObject round = BenchServeCommand.toJson(rounds.get(i));
+                round.add("model_flops_per_cpu_second_over_gemm", Json.number(perCpu.get(i)));
+                all.add(round);
+            }
+            o.add("rounds", all);
+            o.add("widest_over_roofline", Json.number(rate(widest) / roofline()));
+            if (!Double.isNaN(rate(1))) {
+                o.add("widest_over_single", Json.number(rate(widest) / rate(1)));
+                o.add("single_over_memory_roofline", Json.number(rate(1) / memoryRoofline()));
+            }
+            if (!Double.isNaN(ceilings.stepFlops())) {
+                o.addProperty("step_product_kind", ceilings.stepKind());
+                o.add("step_product_peak_flops", Json.number(ceilings.stepFlops()));
+                o.add("widest_over_step_product_roofline", Json.number(rate(widest) / stepRoofline()));
+            }
+            return o;
+        }
     }
 
     /** CPU time this process has used, all threads. */
@@ -158,12 +215,12 @@ final class BenchServeCommand implements Callable<Integer> {
         JsonObject o = new JsonObject();
         o.addProperty("clients", r.clients());
         o.addProperty("tokens", r.tokens());
-        o.addProperty("decode_tokens_per_second", r.decodeTokensPerSecond());
-        o.addProperty("overall_tokens_per_second", r.overallTokensPerSecond());
-        o.addProperty("ttft_p50_seconds", r.ttftP50());
-        o.addProperty("ttft_p95_seconds", r.ttftP95());
-        o.addProperty("token_latency_p50_seconds", r.tokenP50());
-        o.addProperty("token_latency_p95_seconds", r.tokenP95());
+        o.add("decode_tokens_per_second", Json.number(r.decodeTokensPerSecond()));
+        o.add("overall_tokens_per_second", Json.number(r.overallTokensPerSecond()));
+        o.add("ttft_p50_seconds", Json.number(r.ttftP50()));
+        o.add("ttft_p95_seconds", Json.number(r.ttftP95()));
+        o.add("token_latency_p50_seconds", Json.number(r.tokenP50()));
+        o.add("token_latency_p95_seconds", Json.number(r.tokenP95()));
         return o;
     }
 }

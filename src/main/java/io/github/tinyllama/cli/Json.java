@@ -6,6 +6,7 @@ import com.google.gson.Strictness;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
+import com.google.gson.JsonPrimitive;
 
 /** JSON output helpers shared by the commands. */
 final class Json {
@@ -38,12 +39,13 @@ final class Json {
     static JsonArray numbers(double[] values) {
         JsonArray array = new JsonArray();
         for (double v : values) {
-            if (!Double.isFinite(v)) {
-                array.add(JsonNull.INSTANCE);
-            } else {
-                array.add(v);
-            }
+            array.add(number(v));
         }
         return array;
+    }
+
+    /** A number, or {@code null} for NaN and infinities (JSON has neither). */
+    static JsonElement number(double value) {
+        return Double.isFinite(value) ? new JsonPrimitive(value) : JsonNull.INSTANCE;
     }
 }

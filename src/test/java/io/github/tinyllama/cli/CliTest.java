@@ -236,6 +236,30 @@ class CliTest {
     }
 
     @Test
+    void benchServeJsonRelatesTheRoundsToTheCeilings() {
+        CliRun r = CliRun.of("bench-serve", "--model", model.toString(), "--clients", "1,2", "--max-tokens", "6",
+                "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonObject o = r.json();
+        JsonArray rounds = o.getAsJsonArray("rounds");
+        assertEquals(2, rounds.size());
+        double single = rounds.get(0).getAsJsonObject().get("decode_tokens_per_second").getAsDouble();
+        double widest = rounds.get(1).getAsJsonObject().get("decode_tokens_per_second").getAsDouble();
+        assertEquals(2 * 6, rounds.get(1).getAsJsonObject().get("tokens").getAsInt());
+        // Exact up to the last bits of a double: each ratio is computed from the same printed values.
+        double exact = 1e-12;
+        assertEquals(widest / single, o.get("widest_over_single").getAsDouble(), exact);
+        assertEquals(widest / o.get("compute_roofline_tokens_per_second").getAsDouble(),
+                o.get("widest_over_roofline").getAsDouble(), exact);
+        assertEquals(o.get("gemm_peak_flops").getAsDouble() / (2.0 * o.get("parameters").getAsLong()),
+                o.get("compute_roofline_tokens_per_second").getAsDouble(), exact);
+        assertEquals(o.get("memory_bandwidth_bytes_per_second").getAsDouble()
+                / o.get("weight_bytes_per_token").getAsDouble(),
+                o.get("memory_roofline_tokens_per_second").getAsDouble(), exact);
+        assertTrue(o.get("step_product_peak_flops").getAsDouble() > 0, "the scripted step's own product");
+    }
+
+    @Test
     void errorsAreOneLineOnStderrWithNonZeroStatus() throws IOException {
         Path missing = dir.resolve("no-such-model");
         CliRun r = CliRun.of("generate", "--model", missing.toString(), "--prompt", "x");
