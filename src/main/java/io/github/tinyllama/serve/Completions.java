@@ -1,5 +1,6 @@
 package io.github.tinyllama.serve;
 
+import io.github.tinyllama.generate.Alternatives;
 import io.github.tinyllama.generate.BatchDecoder;
 import io.github.tinyllama.generate.FinishReason;
 import io.github.tinyllama.generate.GenerationResult;
@@ -26,9 +27,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class Completions {
 
     /** A piece of text (maybe empty), the token that produced it and its rivals; {@link #END} marks the end. */
-    private record Piece(String text, long id, double logprob, BatchDecoder.Alternatives top) {}
+    private record Piece(String text, long id, double logprob, Alternatives top) {}
 
-    private static final Piece END = new Piece("", -1, 0, BatchDecoder.Alternatives.NONE);
+    private static final Piece END = new Piece("", -1, 0, Alternatives.NONE);
 
     private final TinyLlama llm;
     private final Scheduler scheduler;

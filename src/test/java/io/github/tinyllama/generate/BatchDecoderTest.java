@@ -238,7 +238,7 @@ class BatchDecoderTest {
     @Test
     void theListenerGetsTheMostLikelyTokensBesideTheChosenOne() {
         List<long[]> prompts = prompts(nano, 2, 13);
-        List<BatchDecoder.Alternatives> seen = new ArrayList<>();
+        List<Alternatives> seen = new ArrayList<>();
         List<Long> chosen = new ArrayList<>();
         List<Double> chosenLogprobs = new ArrayList<>();
         try (BatchDecoder decoder = new BatchDecoder(nano, 2)) {
@@ -258,7 +258,7 @@ class BatchDecoderTest {
         }
         assertFalse(seen.isEmpty());
         for (int t = 0; t < seen.size(); t++) {
-            BatchDecoder.Alternatives top = seen.get(t);
+            Alternatives top = seen.get(t);
             assertEquals(5, top.ids().length);
             assertEquals(chosen.get(t), top.ids()[0], "greedy chooses the most likely token");
             assertEquals(chosenLogprobs.get(t), top.logprobs()[0], 1e-12);
@@ -274,10 +274,10 @@ class BatchDecoderTest {
     @Test
     void alternativesAreTheLargestLogitsInOrder() {
         float[] logits = {0f, 3f, -1f, 3f, 2f, 5f};
-        BatchDecoder.Alternatives top = BatchDecoder.Alternatives.of(logits, 10, 4);
+        Alternatives top = Alternatives.of(logits, 10, 4);
         assertArrayEquals(new long[] {5, 1, 3, 4}, top.ids(), "ties keep the lower id first");
         assertArrayEquals(new double[] {-5, -7, -7, -8}, top.logprobs());
-        assertEquals(6, BatchDecoder.Alternatives.of(logits, 0, 20).ids().length);
+        assertEquals(6, Alternatives.of(logits, 0, 20).ids().length);
     }
 
     @Test
