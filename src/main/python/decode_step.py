@@ -77,7 +77,8 @@ class DecodeStep(torch.nn.Module):
         half = self.head_size // 2
         exponents = torch.arange(0, half, dtype=torch.float64) * 2.0 / self.head_size
         # Divided by the scaling factor here, where Java divides the position: the same double product.
-        self.inv_freq = 1.0 / (torch.full([half], rope_theta, dtype=torch.float64) ** exponents) / rope_scaling
+        self.inv_freq = (1.0 / (torch.full([half], rope_theta, dtype=torch.float64) ** exponents) / rope_scaling) \
+            .to(weights[0].device)
         self.embed = weights[0]
         self.norms.clear()
         self.mats.clear()
@@ -173,7 +174,7 @@ class DecodeStep(torch.nn.Module):
         last prompt token."""
         with torch.no_grad():
             h = self._hidden(ids, positions, keys, values)
-            return self._logits(h[torch.arange(ids.size(0), dtype=torch.int64), lengths - 1])
+            return self._logits(h[torch.arange(ids.size(0), dtype=torch.int64, device=ids.device), lengths - 1])
 
     def _logits(self, h: Tensor) -> Tensor:
         return self._linear(self._norm(h, self.final_norm), 4 * self.layers)
@@ -183,7 +184,8 @@ class DecodeStep(torch.nn.Module):
         length = ids.size(1)
         d = self.head_size
         group = self.heads // self.kv_heads
-        pos = positions.unsqueeze(1) + torch.arange(length, dtype=torch.int64).unsqueeze(0)
+        # Every tensor made here goes where the ids are: a GPU step must not mix in CPU tensors.
+        pos = positions.unsqueeze(1) + torch.arange(length, dtype=torch.int64, device=ids.device).unsqueeze(0)
         end = int(pos.max().item()) + 1
         angles = pos.double().unsqueeze(-1) * self.inv_freq
         cos = torch.cat([angles.cos(), angles.cos()], -1).float().unsqueeze(1)
@@ -191,9 +193,10 @@ class DecodeStep(torch.nn.Module):
         mask = torch.zeros(0)
         masked = length > 1 or batch > 1
         if masked:
-            hidden = torch.arange(end, dtype=torch.int64).view(1, 1, end) > pos.unsqueeze(-1)
-            mask = torch.zeros(hidden.shape).masked_fill(hidden, float("-inf")).view(batch, 1, 1, length, end)
-        rows = torch.arange(batch, dtype=torch.int64).unsqueeze(1).expand(batch, length)
+            hidden = torch.arange(end, dtype=torch.int64, device=ids.device).view(1, 1, end) > pos.unsqueeze(-1)
+            mask = torch.zeros(hidden.shape, device=ids.device).masked_fill(hidden, float("-inf")) \
+                .view(batch, 1, 1, length, end)
+        rows = torch.arange(batch, dtype=torch.int64, device=ids.device).unsqueeze(1).expand(batch, length)
         scale = 1.0 / (d ** 0.5)
         q_size = self.heads * d
         kv_size = self.kv_heads * d
