@@ -197,15 +197,18 @@ public final class BatchDecoder implements AutoCloseable {
                 s.finish(FinishReason.STOP);
             } else if (s.config.maxNewTokens() == 0) {
                 s.finish(FinishReason.LENGTH);
+            } else if (scripted == null) {
+                prefill(s);
             } else {
                 arriving.add(s);
                 tokens += s.prompt.length;
             }
         }
-        if (scripted != null && arriving.size() > 1) {
+        // Every sequence taken from the queue is prefilled or failed here: none is left in between.
+        if (arriving.size() == 1) {
+            prefill(arriving.get(0));
+        } else if (!arriving.isEmpty()) {
             prefillTogether(arriving);
-        } else {
-            arriving.forEach(this::prefill);
         }
     }
 

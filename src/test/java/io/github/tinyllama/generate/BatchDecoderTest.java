@@ -159,6 +159,46 @@ class BatchDecoderTest {
         }
     }
 
+    /**
+     * An engine failure during a prefill ends the sequences it took from the queue with that failure (none is
+     * left waiting forever) and leaves the decoder empty and usable. An {@link Error} from a listener stands in
+     * for the engine: only exceptions end just the listener's own sequence.
+     */
+    @ParameterizedTest
+    @EnumSource(DecodeEngine.class)
+    void aFailedPrefillEndsWhatItTookAndTheDecoderGoesOn(DecodeEngine engine) throws IOException {
+        GenerationConfig config = GenerationConfig.builder().optMaxNewTokens(3).optIgnoreEos(true).build();
+        List<long[]> prompts = prompts(nano, 3, 5);
+        try (LanguageModel lm = LanguageModel.load(Path.of("model-zoo/nano"), DataType.FLOAT32, null, bytes -> {})
+                .useEngine(engine);
+                BatchDecoder decoder = new BatchDecoder(lm, 3)) {
+            List<BatchDecoder.Sequence> sequences = new ArrayList<>();
+            sequences.add(decoder.submit(prompts.get(0), config, (id, lp, top) -> {
+                throw new AssertionError("the engine failed");
+            }));
+            for (long[] p : prompts.subList(1, 3)) {
+                sequences.add(decoder.submit(p, config, (id, lp, top) -> true));
+            }
+            assertThrows(AssertionError.class, decoder::step);
+            assertTrue(sequences.get(0).result().isCompletedExceptionally());
+            for (BatchDecoder.Sequence s : sequences.subList(1, 3)) {
+                // Prefilled together, the others failed with it; prefilled one by one, they were still queued.
+                assertTrue(engine == DecodeEngine.SCRIPT ? s.result().isCompletedExceptionally()
+                        : !s.result().isDone(), engine + ": " + s.result());
+            }
+            while (decoder.hasWork()) {
+                decoder.step();
+            }
+            assertEquals(0, decoder.unfinished());
+            assertEquals(0, decoder.cachedBytes());
+            BatchDecoder.Sequence after = decoder.submit(prompts.get(1), config, (id, lp, top) -> true);
+            while (decoder.hasWork()) {
+                decoder.step();
+            }
+            assertArrayEquals(lm.generate(prompts.get(1), config, id -> true).ids(), after.result().join().ids());
+        }
+    }
+
     /** A burst is prefilled in calls of at most PREFILL_TOKENS prompt tokens; the rest waits for the next step. */
     @Test
     void aBurstIsPrefilledInCallsWithinTheTokenBudget() throws IOException {
