@@ -233,6 +233,10 @@ public final class ScriptedStep implements AutoCloseable {
         if (rows == 0 || Arrays.stream(prompts).anyMatch(p -> p.length == 0) || cache.length() != 0) {
             throw new IllegalArgumentException("prefill needs non-empty prompts and an empty cache");
         }
+        long cacheRows = cache.buffers(0)[0].getShape().get(0);
+        if (cacheRows != rows) {
+            throw new IllegalArgumentException(rows + " prompts for a cache of " + cacheRows + " rows");
+        }
         long[] ids = new long[rows * longest];
         long[] lengths = new long[rows];
         for (int r = 0; r < rows; r++) {

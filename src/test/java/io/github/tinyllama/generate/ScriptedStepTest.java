@@ -115,6 +115,10 @@ class ScriptedStepTest {
         try (LanguageModel lm = load(fixture); ScriptedStep step = ScriptedStep.load(lm.network(),
                 ScriptedStep.Kind.FLOAT32, lm.model().getNDManager());
                 KvCache cache = new KvCache(fixture.config, 2, 16, null)) {
+            try (KvCache three = new KvCache(fixture.config, 3, 16, null)) {
+                assertThrows(IllegalArgumentException.class,
+                        () -> step.prefill(new long[][] {a, b}, three, lm.model().getNDManager()));
+            }
             float[][] first = step.prefill(new long[][] {a, b}, cache, lm.model().getNDManager());
             assertEquals(a.length, cache.length());
             assertArrayEquals(blocks(lm, a)[a.length - 1], first[0], (float) TOLERANCE, fixture + ": row 0");
