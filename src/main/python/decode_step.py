@@ -235,7 +235,8 @@ class DecodeStep(torch.nn.Module):
             return self._linear(x, index)
 
     def forward(self, ids: Tensor) -> Tensor:
-        """Not used: Java calls `load`, `step`, `prefill` and `product`. TorchScript needs a forward to export the module."""
+        """Not used: Java calls `load`, `step`, `prefill` and `product`. TorchScript needs a forward to export
+        the module."""
         return ids
 
 
