@@ -214,7 +214,7 @@ public final class BatchDecoder implements AutoCloseable {
 
     /** Runs the prompt alone, exactly as a single generation does, and takes its first token. */
     private void prefill(Sequence s) {
-        s.own = new PrefillCache(new KvCache(model.config(), 1, s.limit(), device), 1);
+        s.own = new PrefillCache(new KvCache(model.config(), 1, s.limit(), device));
         try {
             float[] logits = model.lastLogits(s.prompt, 1, s.own.cache)[0];
             start(s, logits);
@@ -234,8 +234,7 @@ public final class BatchDecoder implements AutoCloseable {
      */
     private void prefillTogether(List<Sequence> arriving) {
         int capacity = arriving.stream().mapToInt(Sequence::limit).max().orElseThrow();
-        PrefillCache shared = new PrefillCache(new KvCache(model.config(), arriving.size(), capacity, device),
-                arriving.size());
+        PrefillCache shared = new PrefillCache(new KvCache(model.config(), arriving.size(), capacity, device));
         for (int i = 0; i < arriving.size(); i++) {
             arriving.get(i).own = shared;
             arriving.get(i).ownRow = i;
@@ -293,7 +292,7 @@ public final class BatchDecoder implements AutoCloseable {
         });
         List<Sequence> next = new ArrayList<>(rows);
         next.addAll(joining);
-        if (next.size() == 1 && next.get(0).own != null && next.get(0).own.rows == 1) {
+        if (next.size() == 1 && next.get(0).own != null && next.get(0).own.cache.rows() == 1) {
             // One sequence alone keeps the cache it was prefilled in: the single-stream path, with no copy.
             Sequence s = next.get(0);
             if (cache != null) {
@@ -355,22 +354,21 @@ public final class BatchDecoder implements AutoCloseable {
             ids[i] = rows.get(i).pending;
             positions[i] = rows.get(i).held;
         }
-        float[] logits;
+        float[] flat;
         try (NDScope scope = new NDScope(); NDManager step = model.model().getNDManager().newSubManager()) {
             scope.suppressNotUsedWarning();
             if (scripted != null) {
-                logits = scripted.forward(step.create(ids).reshape(n, 1), positions, cache, 1).toFloatArray();
+                flat = scripted.forward(step.create(ids).reshape(n, 1), positions, cache, 1).toFloatArray();
                 cache.resize(Math.toIntExact(Arrays.stream(positions).max().orElseThrow() + 1));
             } else {
-                logits = blocksStep(step, ids, positions);
+                flat = blocksStep(step, ids, positions);
             }
         }
-        int vocab = model.config().vocabSize();
+        float[][] logits = LogitRows.split(flat, n);
         for (int i = 0; i < n; i++) {
             Sequence s = rows.get(i);
             s.held++;
-            float[] row = Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab);
-            if (!s.take(row)) {
+            if (!s.take(logits[i])) {
                 changed = true;
             }
         }
@@ -569,13 +567,11 @@ public final class BatchDecoder implements AutoCloseable {
     /** A cache that sequences prefilled together share, a row each, until each has joined the batch or ended. */
     private static final class PrefillCache {
         private final KvCache cache;
-        private final int rows;
         private int holders;
 
-        private PrefillCache(KvCache cache, int rows) {
+        private PrefillCache(KvCache cache) {
             this.cache = cache;
-            this.rows = rows;
-            this.holders = rows;
+            this.holders = cache.rows();
         }
 
         /** One holder is done with it; the last frees it. */

@@ -9,7 +9,6 @@ import ai.djl.training.ParameterStore;
 import io.github.tinyllama.nn.KvCache;
 import io.github.tinyllama.nn.LlamaNetwork;
 
-import java.util.Arrays;
 
 /** A decode step through the DJL Blocks ({@link DecodeEngine#BLOCKS}). */
 final class BlocksStep {
@@ -28,13 +27,7 @@ final class BlocksStep {
             NDArray ids = step.create(input).reshape(1, input.length);
             NDArray hidden = block.hiddenStates(ps, ids, cache, null, false);
             NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(input.length - positions, input.length));
-            float[] flat = block.logits(ps, last, false).toFloatArray();
-            int vocab = block.config().vocabSize();
-            float[][] out = new float[positions][];
-            for (int i = 0; i < positions; i++) {
-                out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
-            }
-            return out;
+            return LogitRows.split(block.logits(ps, last, false).toFloatArray(), positions);
         }
     }
 }

@@ -233,9 +233,8 @@ public final class ScriptedStep implements AutoCloseable {
         if (rows == 0 || Arrays.stream(prompts).anyMatch(p -> p.length == 0) || cache.length() != 0) {
             throw new IllegalArgumentException("prefill needs non-empty prompts and an empty cache");
         }
-        long cacheRows = cache.buffers(0)[0].getShape().get(0);
-        if (cacheRows != rows) {
-            throw new IllegalArgumentException(rows + " prompts for a cache of " + cacheRows + " rows");
+        if (cache.rows() != rows) {
+            throw new IllegalArgumentException(rows + " prompts for a cache of " + cache.rows() + " rows");
         }
         long[] ids = new long[rows * longest];
         long[] lengths = new long[rows];
@@ -254,12 +253,7 @@ public final class ScriptedStep implements AutoCloseable {
                         .toFloatArray();
             }
             cache.resize(longest);
-            int vocab = config.vocabSize();
-            float[][] out = new float[rows][];
-            for (int r = 0; r < rows; r++) {
-                out[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
-            }
-            return out;
+            return LogitRows.split(flat, rows);
         }
     }
 
@@ -305,12 +299,7 @@ public final class ScriptedStep implements AutoCloseable {
             NDArray ids = step.create(input).reshape(1, input.length);
             float[] flat = forward(ids, new long[] {start}, cache, positions).toFloatArray();
             cache.resize(start + input.length);
-            int vocab = config.vocabSize();
-            float[][] out = new float[positions][];
-            for (int i = 0; i < positions; i++) {
-                out[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
-            }
-            return out;
+            return LogitRows.split(flat, positions);
         }
     }
 

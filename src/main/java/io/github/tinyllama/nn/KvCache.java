@@ -102,6 +102,11 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
+    /** The sequences (batch rows) this cache holds. */
+    public int rows() {
+        return (int) keys[0].getShape().get(0);
+    }
+
     /** The most tokens this cache can hold. */
     public int capacity() {
         return capacity;
@@ -166,8 +171,8 @@ public final class KvCache implements AutoCloseable {
      * @throws IllegalArgumentException if a row or range is outside either cache
      */
     public void copyRow(KvCache source, int sourceRow, int from, int count, int targetRow, int to) {
-        if (source == this || sourceRow < 0 || sourceRow >= source.keys[0].getShape().get(0) || targetRow < 0
-                || targetRow >= keys[0].getShape().get(0) || from < 0 || count < 0 || from + count > source.length
+        if (source == this || sourceRow < 0 || sourceRow >= source.rows() || targetRow < 0
+                || targetRow >= rows() || from < 0 || count < 0 || from + count > source.length
                 || to < 0 || to + count > capacity || source.keys.length != keys.length) {
             throw new IllegalArgumentException("cannot copy positions " + from + ".." + (from + count) + " of sequence "
                     + sourceRow + " (of a cache of " + source.length + ") to position " + to + " of sequence "
