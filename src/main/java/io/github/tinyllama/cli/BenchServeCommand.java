@@ -65,14 +65,15 @@ final class BenchServeCommand implements Callable<Integer> {
      */
     private record Ceilings(double gemmFlops, double stepFlops, String stepKind, double bandwidth) {
 
-        static Ceilings measure(TinyLlama llm) {
+        /** The other ceilings beside {@code gemmFlops}, which the caller has just measured. */
+        static Ceilings measure(TinyLlama llm, double gemmFlops) {
             Device device = llm.languageModel().model().getNDManager().getDevice();
             double step = llm.languageModel().scriptedStep()
                     .map(s -> s.productPeak(PEAK_ROWS, llm.languageModel().model().getNDManager()))
                     .orElse(Double.NaN);
             String kind = llm.languageModel().scriptedStep()
                     .map(s -> s.kind().toString().toLowerCase(Locale.ROOT)).orElse("");
-            return new Ceilings(Flops.measurePeak(device, 1024), step, kind,
+            return new Ceilings(gemmFlops, step, kind,
                     MemoryBandwidth.measure(device, MemoryBandwidth.DEFAULT_BYTES, 3));
         }
 
@@ -92,12 +93,13 @@ final class BenchServeCommand implements Callable<Integer> {
         String prompt = String.join(" ", java.util.Collections.nCopies(promptWords, "word"));
         try (TinyLlama llm = ModelLoading.load(modelOptions, true);
                 OpenAiServer server = OpenAiServer.builder(llm).optPort(0).optMaxBatch(widest).optMaxQueue(widest).start()) {
+            Device device = llm.languageModel().model().getNDManager().getDevice();
             long cpu = cpuNanos();
-            Flops.measurePeak(llm.languageModel().model().getNDManager().getDevice(), 1024);
+            double gemmBefore = Flops.measurePeak(device, 1024);
             // measurePeak runs six 1024-cube products (one warm-up, five timed); per CPU-second, contention
             // from other processes on a shared machine drops out of the comparison below.
             double gemmFlopsPerCpuSecond = 6 * 2.0 * Math.pow(1024, 3) / ((cpuNanos() - cpu) / 1e9);
-            Ceilings before = Ceilings.measure(llm);
+            Ceilings before = Ceilings.measure(llm, gemmBefore);
             int promptTokens = llm.tokenizer().encode(prompt).length;
             URI base = URI.create("http://127.0.0.1:" + server.port());
             ServeBenchmark.run(base, null, 1, prompt, 4); // warm-up
@@ -111,7 +113,7 @@ final class BenchServeCommand implements Callable<Integer> {
                 rounds.add(r);
                 perCpu.add(roundFlops / ((cpuNanos() - start) / 1e9) / gemmFlopsPerCpuSecond);
             }
-            Ceilings ceilings = before.max(Ceilings.measure(llm));
+            Ceilings ceilings = before.max(Ceilings.measure(llm, Flops.measurePeak(device, 1024)));
             // int8 copies live in the scripted step; the network beside them keeps its 16-bit matrices.
             boolean int8 = modelOptions.computeType == ComputeType.INT8;
             String dtype = (int8 ? ComputeType.INT8 : ComputeType.of(llm.languageModel().model().getDataType()))
