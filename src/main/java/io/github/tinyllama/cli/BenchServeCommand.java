@@ -96,9 +96,9 @@ final class BenchServeCommand implements Callable<Integer> {
             Device device = llm.languageModel().model().getNDManager().getDevice();
             long cpu = cpuNanos();
             double gemmBefore = Flops.measurePeak(device, 1024);
-            // measurePeak runs six 1024-cube products (one warm-up, five timed); per CPU-second, contention
-            // from other processes on a shared machine drops out of the comparison below.
-            double gemmFlopsPerCpuSecond = 6 * 2.0 * Math.pow(1024, 3) / ((cpuNanos() - cpu) / 1e9);
+            // Per CPU-second, contention from other processes on a shared machine drops out of the comparison below.
+            double gemmFlopsPerCpuSecond = Flops.PRODUCTS_PER_SHAPE * 2.0 * Math.pow(1024, 3)
+                    / ((cpuNanos() - cpu) / 1e9);
             Ceilings before = Ceilings.measure(llm, gemmBefore);
             int promptTokens = llm.tokenizer().encode(prompt).length;
             URI base = URI.create("http://127.0.0.1:" + server.port());

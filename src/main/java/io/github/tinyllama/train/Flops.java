@@ -14,6 +14,9 @@ import java.util.List;
 /** Model FLOPs per token and the machine's measured matrix-multiply peak, for utilisation figures. */
 public final class Flops {
 
+    /** Products {@link #measurePeak} runs for each shape: one warm-up, then the timed ones. */
+    public static final int PRODUCTS_PER_SHAPE = 4;
+
     private Flops() {}
 
     /**
@@ -89,7 +92,7 @@ public final class Flops {
             NDArray w = manager.randomUniform(-1, 1, new Shape(columns, inner));
             Linear.linear(x, w).close();
             double fastest = Double.MAX_VALUE;
-            for (int i = 0; i < 3; i++) {
+            for (int i = 1; i < PRODUCTS_PER_SHAPE; i++) {
                 long start = System.nanoTime();
                 try (NDArray y = Linear.linear(x, w).singletonOrThrow()) {
                     y.getFloat(0, 0); // waits for asynchronous devices
