@@ -1,5 +1,6 @@
 package io.github.tinyllama.generate;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -41,7 +42,7 @@ public record GenerationConfig(
         boolean ignoreEos,
         double presencePenalty,
         double frequencyPenalty,
-        Speculation speculation) {
+        Speculation speculation) implements Serializable {
 
     /** Validates the values; each failure names the setting. */
     public GenerationConfig {
@@ -81,6 +82,12 @@ public record GenerationConfig(
         extra.stream().filter(s -> !all.contains(s)).forEach(all::add);
         return new GenerationConfig(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, all, leftTruncate,
                 ignoreEos, presencePenalty, frequencyPenalty, speculation);
+    }
+
+    /** The same settings with another seed. */
+    public GenerationConfig withSeed(long newSeed) {
+        return new GenerationConfig(maxNewTokens, temperature, topK, topP, repetitionPenalty, newSeed, stopStrings,
+                leftTruncate, ignoreEos, presencePenalty, frequencyPenalty, speculation);
     }
 
     /** Greedy decoding of up to {@code maxNewTokens} tokens. */

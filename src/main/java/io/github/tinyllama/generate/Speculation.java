@@ -1,5 +1,7 @@
 package io.github.tinyllama.generate;
 
+import java.io.Serializable;
+
 /**
  * Prompt-lookup speculative decoding: before each step, the last {@code ngramSize} tokens are looked
  * up in the text so far (prompt and output); when they occurred before, the up to {@code draftTokens}
@@ -12,7 +14,7 @@ package io.github.tinyllama.generate;
  * @param ngramSize tokens that must match (at least 1)
  * @param draftTokens most tokens proposed per step (0 turns speculation off)
  */
-public record Speculation(int ngramSize, int draftTokens) {
+public record Speculation(int ngramSize, int draftTokens) implements Serializable {
 
     /** No speculation: one forward pass per token. */
     public static final Speculation OFF = new Speculation(1, 0);

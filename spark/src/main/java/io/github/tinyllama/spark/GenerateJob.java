@@ -50,7 +50,7 @@ final class GenerateJob implements Callable<Integer> {
         }
         TinyLlamaSpark llm;
         try {
-            llm = TinyLlamaSpark.builder(job.spec()).optSampling(Sampling.of(config)).optBatchSize(batchSize)
+            llm = TinyLlamaSpark.builder(job.spec()).optSampling(new Sampling(config)).optBatchSize(batchSize)
                     .optPartitions(job.partitions).optSource(io.input).build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

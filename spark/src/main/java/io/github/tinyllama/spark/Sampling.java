@@ -3,51 +3,30 @@ package io.github.tinyllama.spark;
 import io.github.tinyllama.generate.GenerationConfig;
 
 import java.io.Serializable;
-import java.util.List;
+import java.util.Objects;
 
 /**
- * The generation settings of a job, in a form that travels to the executors. Each row gets its own seed,
- * {@link #seedOf(long, long)} of the job's seed and the row's index, so a row's output does not depend on which
- * partition or task it landed in, nor on the rows decoded beside it.
+ * The generation settings of a job, as they travel to the executors: every setting of a {@link GenerationConfig}
+ * (a record that serializes), with its seed the job's. Each row gets its own seed, {@link #seedOf(long, long)} of
+ * the job's seed and the row's index, so a row's output does not depend on which partition or task it landed in,
+ * nor on the rows decoded beside it.
  *
- * @param maxNewTokens the most tokens to generate
- * @param temperature 0 decodes greedily; above 0 samples
- * @param topK sample among the K most likely tokens (0 = all)
- * @param topP nucleus sampling threshold (1 = off)
- * @param repetitionPenalty HF-style penalty (1 = off)
- * @param seed the job's seed
- * @param stop stop before any of these texts
- * @param leftTruncate whether an over-long prompt loses its start
+ * @param settings the settings every row shares; its seed is the job's
  */
-public record Sampling(int maxNewTokens, double temperature, int topK, double topP, double repetitionPenalty,
-        long seed, List<String> stop, boolean leftTruncate) implements Serializable {
+public record Sampling(GenerationConfig settings) implements Serializable {
 
     public Sampling {
-        stop = List.copyOf(stop);
-        // The settings' own checks, on the driver rather than in every task.
-        config(maxNewTokens, temperature, topK, topP, repetitionPenalty, seed, stop, leftTruncate);
-    }
-
-    /** The settings of a generation config; its seed becomes the job's. */
-    public static Sampling of(GenerationConfig c) {
-        return new Sampling(c.maxNewTokens(), c.temperature(), c.topK(), c.topP(), c.repetitionPenalty(), c.seed(),
-                c.stopStrings(), c.leftTruncate());
+        Objects.requireNonNull(settings, "settings");
     }
 
     /** Greedy decoding of at most {@code maxNewTokens} tokens. */
     public static Sampling greedy(int maxNewTokens) {
-        return new Sampling(maxNewTokens, 0, 0, 1, 1, 0, List.of(), false);
+        return new Sampling(GenerationConfig.greedy(maxNewTokens));
     }
 
-    /** The settings of one row. */
+    /** The settings of one row: the job's, with the row's seed. */
     GenerationConfig config(long row) {
-        return config(maxNewTokens, temperature, topK, topP, repetitionPenalty, seedOf(seed, row), stop, leftTruncate);
-    }
-
-    private static GenerationConfig config(int maxNewTokens, double temperature, int topK, double topP,
-            double repetitionPenalty, long seed, List<String> stop, boolean leftTruncate) {
-        return GenerationConfig.builder().optMaxNewTokens(maxNewTokens).optTemperature(temperature).optTopK(topK).optTopP(topP)
-                .optRepetitionPenalty(repetitionPenalty).optSeed(seed).optStopStrings(stop).optLeftTruncate(leftTruncate).build();
+        return settings.withSeed(seedOf(settings.seed(), row));
     }
 
     /**

@@ -202,7 +202,7 @@ public final class TinyLlamaSpark {
             throw new BadRowException(source, index, "no prompt: 'prompt' or 'prompt_ids' must be given");
         }
         int context = llm.config().maxPositions();
-        if (ids.length == 0 || ids.length >= context && !sampling.leftTruncate()) {
+        if (ids.length == 0 || ids.length >= context && !sampling.settings().leftTruncate()) {
             throw new BadRowException(source, index, "the prompt has " + ids.length + " tokens; give 1 to "
                     + (context - 1) + " (the model's context less one), or use --left-truncate");
         }

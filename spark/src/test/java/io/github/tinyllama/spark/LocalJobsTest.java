@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 
 import io.github.tinyllama.eval.Evaluator;
+import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.TinyLlama;
 
 import org.apache.spark.sql.Dataset;
@@ -77,7 +78,7 @@ class LocalJobsTest {
         }
         List<JsonObject> one = Jobs.rows(dir.resolve("generated-1.jsonl"));
         assertEquals(one, Jobs.rows(dir.resolve("generated-3.jsonl")));
-        Jobs.assertGeneratedAlone(nano, new Sampling(6, 0.9, 40, 1, 1, 7, List.of(), false), one, 7);
+        Jobs.assertGeneratedAlone(nano, new Sampling(GenerationConfig.builder().optMaxNewTokens(6).optTemperature(0.9).optTopK(40).optSeed(7).build()), one, 7);
         assertTrue(one.stream().map(o -> o.get("text").getAsString()).distinct().count() > 3,
                 "rows with the same prompt sample differently: " + one);
     }

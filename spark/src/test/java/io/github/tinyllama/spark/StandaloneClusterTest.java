@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tinyllama.eval.Evaluator;
+import io.github.tinyllama.generate.GenerationConfig;
 import io.github.tinyllama.generate.TinyLlama;
 
 import org.apache.spark.scheduler.SparkListener;
@@ -161,7 +162,7 @@ class StandaloneClusterTest {
         }
         assertTrue(killer.killed.get(), "an executor was killed mid-job");
         assertTrue(killer.removed.get() >= 1, "Spark saw the executor go");
-        Jobs.assertGeneratedAlone(nano, new Sampling(12, 0.8, 0, 1, 1, 3, List.of(), false), Jobs.rows(out), count);
+        Jobs.assertGeneratedAlone(nano, new Sampling(GenerationConfig.builder().optMaxNewTokens(12).optTemperature(0.8).optSeed(3).build()), Jobs.rows(out), count);
     }
 
     /**
