@@ -236,9 +236,9 @@ class CliTest {
     }
 
     @Test
-    void benchServeJsonRelatesTheRoundsToTheCeilings() {
-        CliRun r = CliRun.of("bench-serve", "--model", model.toString(), "--clients", "1,2", "--max-tokens", "6",
-                "--json");
+    void benchServeJsonRelatesTheRoundsToTheCeilings() throws IOException {
+        CliRun r = CliRun.of("bench-serve", "--model", modelWithTokenizer().toString(), "--clients", "1,2",
+                "--max-tokens", "6", "--json");
         assertEquals(0, r.status(), r.err());
         JsonObject o = r.json();
         JsonArray rounds = o.getAsJsonArray("rounds");
