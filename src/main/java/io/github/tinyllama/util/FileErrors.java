@@ -30,7 +30,11 @@ public final class FileErrors {
      */
     public static String reason(Path file, IOException e) {
         String message = e.getMessage() == null ? "" : e.getMessage();
-        if (e instanceof NoSuchFileException) {
+        if (e instanceof NoSuchFileException missing) {
+            if (missing.getReason() != null) {
+                // Thrown by our own readers with the reason in words ("no tokenizer in directory: looked for ...").
+                return missing.getReason();
+            }
             Path folder = file.toAbsolutePath().getParent();
             return folder != null && !Files.isDirectory(folder) ? "its folder " + folder + " does not exist"
                     : "no such file or folder";

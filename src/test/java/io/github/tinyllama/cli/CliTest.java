@@ -260,6 +260,16 @@ class CliTest {
     }
 
     @Test
+    void aModelDirectoryWithoutATokenizerSaysWhatIsMissing() throws IOException {
+        Path bare = dir.resolve("no-tokenizer");
+        RandomCheckpoint.write(bare, LlamaConfig.tiny(), DType.BF16, 5);
+        CliRun r = CliRun.of("generate", "--model", bare.toString(), "--prompt", "x");
+        assertEquals(1, r.status());
+        assertEquals(bare + ": no tokenizer in directory: looked for tokenizer.json and tokenizer.model",
+                r.err().strip().replaceFirst("^tinyllama generate: error: ", ""));
+    }
+
+    @Test
     void errorsAreOneLineOnStderrWithNonZeroStatus() throws IOException {
         Path missing = dir.resolve("no-such-model");
         CliRun r = CliRun.of("generate", "--model", missing.toString(), "--prompt", "x");
